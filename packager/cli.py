@@ -1,0 +1,72 @@
+"""The ``packager`` command line: thin wrappers over packager.api.
+
+Exit codes: 0 success; 1 problems in the course or package; 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from packager import __version__, api
+from packager.targets import target_names
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="packager")
+def cli() -> None:
+    """Compile Markdown + YAML courses into LMS packages."""
+
+
+@cli.command()
+@click.argument("course_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="Output format (json for CI).")
+def validate(course_dirs: tuple[str, ...], strict: bool, fmt: str) -> None:
+    """Check course sources and report every problem as path:line:col."""
+    results = api.validate(course_dirs)
+    if fmt == "json":
+        _print_json({"ok": all(r.ok(strict) for r in results),
+                     "courses": [r.as_dict() for r in results]})
+    else:
+        for result in results:
+            for diag in result.diagnostics:
+                click.echo(diag.format(), err=True)
+            state = "ok" if result.ok(strict) else "FAILED"
+            click.echo(f"{result.path}: {state} ({len(result.errors)} error(s), "
+                       f"{len(result.warnings)} warning(s))", err=True)
+    sys.exit(0 if all(r.ok(strict) for r in results) else 1)
+
+
+@cli.command()
+@click.argument("course_dir", type=click.Path())
+@click.option("--target", "-t", "targets", multiple=True, default=["web"], show_default=True,
+              help=f"Package format: {', '.join(target_names())} or all. Repeatable.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="dist",
+              show_default=True, help="Folder to write packages to.")
+@click.option("--version", "version", default=None, help="Override the course version.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def build(course_dir: str, targets: tuple[str, ...], out_dir: str, version: str | None,
+          strict: bool, fmt: str) -> None:
+    """Build packages of a course into the output folder."""
+    artifacts = api.build(course_dir, list(targets), out_dir, version=version, strict=strict)
+    if fmt == "json":
+        _print_json({"ok": True, "artifacts": [a.as_dict() for a in artifacts]})
+        return
+    for artifact in artifacts:
+        for warning in artifact.warnings:
+            click.echo(warning.format(), err=True)
+        click.echo(f"{artifact.path}  {artifact.size:,} bytes  sha256 {artifact.sha256[:12]}  "
+                   f"({artifact.seconds:.2f}s)")
+
+
+def main() -> None:
+    cli(prog_name="packager")

@@ -1,0 +1,28 @@
+/* packager runtime adapter: standalone web. State lives in this browser's localStorage. */
+(function () {
+  "use strict";
+  var P = (window.Packager = window.Packager || {});
+  P.adapters = P.adapters || {};
+  var key = null, store = null, pending = null;
+
+  function storage() {
+    try { var s = window.localStorage; s.setItem("packager:probe", "1"); s.removeItem("packager:probe"); return s; }
+    catch (e) { return null; } // private mode or blocked storage: the course still runs
+  }
+
+  P.adapters.web = {
+    name: "web",
+    start: function () {
+      key = "packager:" + P.data.id + ":" + P.data.version;
+      store = storage();
+      var data = null;
+      try { data = store ? store.getItem(key) : null; } catch (e) { data = null; }
+      return { connected: true, learnerName: null, data: data, location: null, mode: "normal" };
+    },
+    save: function (state) { pending = state; },
+    commit: function () {
+      if (store && pending !== null) { try { store.setItem(key, pending); } catch (e) { /* full */ } }
+    },
+    finish: function () { this.commit(); },
+  };
+})();

@@ -1,0 +1,90 @@
+"""Deterministic zips: sorted entries, fixed times and modes, atomic replace of the output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from packager.diagnostics import PackagerError
+
+# Formats that are already compressed: deflating them again only burns CPU.
+STORED_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".mp3", ".m4a", ".aac", ".ogg", ".oga",
+    ".opus", ".mp4", ".m4v", ".webm", ".ogv", ".mov", ".zip", ".gz", ".bz2", ".xz", ".7z",
+    ".woff", ".woff2", ".pdf", ".docx", ".xlsx", ".pptx",
+})
+FIXED_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
+CHUNK = 1 << 20
+
+
+def build_timestamp() -> tuple[int, int, int, int, int, int]:
+    """The time stamped on every entry: SOURCE_DATE_EPOCH when set, else a fixed date."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        epoch = max(int(raw), FIXED_EPOCH) if raw else FIXED_EPOCH
+    except ValueError as exc:
+        raise PackagerError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}"
+                            ) from exc
+    return time.gmtime(epoch)[:6]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file to put in a package: either bytes in memory or a file streamed from disk."""
+
+    name: str
+    data: bytes | None = None
+    source: Path | None = None
+
+
+def _zipinfo(name: str, stamp: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.create_system = 3  # unix, so external_attr carries the mode
+    info.external_attr = (0o100644 & 0xFFFF) << 16
+    stored = Path(name).suffix.lower() in STORED_SUFFIXES
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    return info
+
+
+def write_zip(path: Path, entries: list[Entry]) -> Path:
+    """Write entries to ``path`` atomically: a temp file in the same folder, then rename.
+
+    A failure or interruption leaves any previous file at ``path`` untouched.
+    """
+    names = [e.name for e in entries]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise PackagerError(f"internal: duplicate package entries {dupes}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = build_timestamp()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+            for entry in sorted(entries, key=lambda e: e.name):
+                info = _zipinfo(entry.name, stamp)
+                if entry.data is not None:
+                    zf.writestr(info, entry.data)
+                else:
+                    assert entry.source is not None
+                    info.file_size = entry.source.stat().st_size
+                    # file_size set up front lets zipfile pick zip64 only when needed
+                    with entry.source.open("rb") as src, zf.open(info, "w") as dst:
+                        shutil.copyfileobj(src, dst, CHUNK)
+            zf.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PackagerError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
