@@ -25,9 +25,7 @@ class RenderedCourse:
 
     @property
     def data_json(self) -> str:
-        # "</" is escaped so course text can never close the <script> element early
-        text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        return text.replace("</", "<\\/")
+        return script_json(self.data)
 
 
 def course_data(course: Course) -> dict[str, Any]:
@@ -77,10 +75,22 @@ def render_course(course: Course, env: jinja2.Environment) -> RenderedCourse:
     return RenderedCourse(pages_html=pages_html, data=course_data(course))
 
 
+def script_json(data: Any) -> str:
+    """JSON safe to embed in a <script> element ("</" can never close it early)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("</", "<\\/")
+
+
 def render_shell(course: Course, rendered: RenderedCourse, env: jinja2.Environment,
-                 adapter: str, extra: dict[str, Any] | None = None) -> str:
-    """The course document for one runtime adapter (web, scorm12, scorm2004, ...)."""
+                 adapter: str, config: dict[str, Any] | None = None,
+                 extra: dict[str, Any] | None = None) -> str:
+    """The course document for one runtime adapter (web, scorm12, scorm2004, ...).
+
+    ``config`` is the target's runtime configuration (e.g. a SCORM 1.2 reporting profile),
+    read by core.js as ``Packager.config``.
+    """
     return env.get_template("course.html").render(
         course=course, pages_html=rendered.pages_html, course_data=rendered.data_json,
-        adapter=adapter, adapter_name=adapter, packager_version=__version__, **(extra or {}),
+        runtime_config=script_json(config or {}), adapter=adapter, adapter_name=adapter,
+        packager_version=__version__, **(extra or {}),
     )

@@ -513,6 +513,8 @@
   P.start = function (adapterName) {
     DATA = JSON.parse($("#course-data").textContent);
     P.data = DATA;
+    var cfg = $("#runtime-config");
+    P.config = cfg ? JSON.parse(cfg.textContent) : {};
     adapter = P.adapters[adapterName] || P.adapters.web;
     info = call("start") || {};
     if (!info.connected && adapter !== P.adapters.web) {

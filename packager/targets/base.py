@@ -78,13 +78,18 @@ class Target:
             files.append(f"{self.adapter}.js")
         return files
 
+    def runtime_config(self, ctx: BuildContext) -> dict[str, Any]:
+        """Target settings the runtime reads as ``Packager.config`` (JSON-serialisable)."""
+        return {"target": self.name}
+
     def shell_extra(self, ctx: BuildContext) -> dict[str, Any]:
+        """Extra variables for the course.html template."""
         return {}
 
     def content_entries(self, ctx: BuildContext) -> list[Entry]:
         """The course as HTML with its runtime and assets: what every HTML target ships."""
         shell = render_shell(ctx.course, ctx.rendered, ctx.env, self.adapter,
-                             self.shell_extra(ctx))
+                             self.runtime_config(ctx), self.shell_extra(ctx))
         entries = [Entry("index.html", shell.encode("utf-8"))]
         entries += [Entry(f"runtime/{name}", source=RUNTIME_DIR / name)
                     for name in self.runtime_files()]
