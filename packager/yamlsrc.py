@@ -74,8 +74,9 @@ def load_yaml(text: str, path: str, diags: Diagnostics, line_offset: int = 0) ->
     ``line_offset`` is how many lines of the file precede ``text`` (front matter and
     quiz blocks live inside Markdown files, and messages must name the file's lines).
     """
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -87,8 +88,16 @@ def load_yaml(text: str, path: str, diags: Diagnostics, line_offset: int = 0) ->
         hint = "check indentation, and quote text that contains ': ' or starts with a symbol"
         diags.error(loc, f"YAML syntax error: {problem}", hint)
         return None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        diags.error(Location(path, line + line_offset, col),
+                    f"character U+{exc.character:04X} is not allowed in YAML",
+                    "remove control characters from the file")
+        return None
     except yaml.YAMLError as exc:
         diags.error(Location(path, line_offset + 1, 1), f"YAML error: {exc}")
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
