@@ -109,14 +109,6 @@ def _load(root: Path, diags: Diagnostics) -> Course | None:
     assets = _scan_assets(root, diags)
     completion = _parse_completion(data, modules, min_minutes, diags)
 
-    seen: dict[str, Location] = {}
-    for module in modules:
-        for question in module.questions:
-            if question.id in seen:
-                diags.error(question.loc, f"duplicate question id '{question.id}'",
-                            f"first used at {seen[question.id]}; ids must be unique in the course")
-            else:
-                seen[question.id] = question.loc
     if modules and not any(m.pages for m in modules):
         diags.error(data.value_loc("modules"), "the course has no pages")
 

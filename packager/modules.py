@@ -29,6 +29,8 @@ class ModuleContext:
     md: Markdown
     diags: Diagnostics
     referenced: set[str] = field(default_factory=set)  # asset paths used by pages
+    question_ids: dict[str, Location] = field(default_factory=dict)  # across the course
+    graded_blocks: int = 0  # graded quiz blocks of the module being parsed, valid or not
 
 
 def parse_module(module_id: str, path: Path, ctx: ModuleContext) -> Module | None:
@@ -71,6 +73,7 @@ def parse_module(module_id: str, path: Path, ctx: ModuleContext) -> Module | Non
             diags.error(meta.key_loc(key), f"'{key}' is only allowed in assessment modules",
                         "set 'kind: assessment'")
 
+    ctx.graded_blocks = 0
     pages = _parse_pages(module_id, kind, body, body_offset, path, ctx)
     title = meta.get("title")
     if title is None:
@@ -94,9 +97,10 @@ def parse_module(module_id: str, path: Path, ctx: ModuleContext) -> Module | Non
                     loc=Location(spath, 1, 1), pages=tuple(pages), minutes=minutes,
                     objectives=tuple(o.strip() for o in objectives), pool=pool,
                     shuffle=shuffle, attempts=attempts or 0)
-    if pool is not None and pool > len(module.graded_questions):
+    # Count invalid questions too: their own errors are reported, the pool should not be.
+    if pool is not None and pool > ctx.graded_blocks:
         diags.error(meta.value_loc("pool"), f"pool of {pool} is larger than the "
-                    f"{len(module.graded_questions)} graded questions in this module",
+                    f"{ctx.graded_blocks} graded questions in this module",
                     "lower 'pool' or add questions")
     if not pages:
         diags.error(Location(spath, body_offset + 1, 1), "module has no pages",
@@ -199,6 +203,7 @@ def _blocks(tokens: list[Token], module_id: str, kind: str, offset: int, spath: 
                 if tok.content.strip() == "":
                     ctx.diags.error(loc, "empty quiz block")
                 continue
+            _note_block(data, loc, kind, ctx)
             question: Question | None = parse_question(data, loc, module_id, kind, ctx.md,
                                                        ctx.diags)
             if question:
@@ -221,6 +226,23 @@ def _blocks(tokens: list[Token], module_id: str, kind: str, offset: int, spath: 
         run.append(tok)
     flush_run()
     return blocks
+
+
+def _note_block(data: object, loc: Location, kind: str, ctx: ModuleContext) -> None:
+    """Course-wide checks that must see every quiz block, valid or not."""
+    if not isinstance(data, YMap):
+        return
+    qid = data.get("id")
+    if isinstance(qid, str):
+        first = ctx.question_ids.get(qid)
+        if first:
+            ctx.diags.error(loc, f"duplicate question id '{qid}'",
+                            f"first used at {first}; ids must be unique in the course")
+        else:
+            ctx.question_ids[qid] = loc
+    graded = data.get("graded", kind == "assessment")
+    if graded is True and data.get("type") != "likert" and kind != "evaluation":
+        ctx.graded_blocks += 1
 
 
 def _resolve_ref(url: str, loc: Location, md_path: Path, ctx: ModuleContext) -> str | None:
