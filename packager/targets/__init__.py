@@ -11,6 +11,7 @@ from packager.targets.base import Target
 # Built-ins are named here so the registry works from a source checkout too.
 BUILTIN = {
     "web": "packager.targets.web:WebTarget",
+    "lti": "packager.targets.lti:LtiTarget",
     "scorm12": "packager.targets.scorm12:Scorm12Target",
     "scorm2004": "packager.targets.scorm2004:Scorm2004Target",
 }
