@@ -10,7 +10,8 @@ import sys
 
 import click
 
-from packager import __version__, api
+from packager import __version__, api, batch
+from packager.console import print_build_result, progress_display
 from packager.targets import target_names
 
 
@@ -46,26 +47,38 @@ def validate(course_dirs: tuple[str, ...], strict: bool, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("course_dir", type=click.Path())
+@click.argument("course_dirs", nargs=-1, required=True, type=click.Path())
 @click.option("--target", "-t", "targets", multiple=True, default=["web"], show_default=True,
               help=f"Package format: {', '.join(target_names())} or all. Repeatable.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="dist",
               show_default=True, help="Folder to write packages to.")
 @click.option("--version", "version", default=None, help="Override the course version.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--force", is_flag=True, help="Rebuild even when a package is up to date.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Courses built in parallel (default: one per core).")
+@click.option("--sco", type=click.Choice(["single", "per-module"]), default="single",
+              show_default=True, help="SCORM layout: one SCO, or one per module.")
+@click.option("--profile", type=click.Choice(["passed-incomplete", "passed-failed",
+                                              "completed-incomplete", "completed-failed"]),
+              default="passed-incomplete", show_default=True,
+              help="SCORM 1.2 lesson_status reporting profile.")
+@click.option("--mastery", is_flag=True, help="Write a mastery score into SCORM manifests.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def build(course_dir: str, targets: tuple[str, ...], out_dir: str, version: str | None,
-          strict: bool, fmt: str) -> None:
-    """Build packages of a course into the output folder."""
-    artifacts = api.build(course_dir, list(targets), out_dir, version=version, strict=strict)
+def build(course_dirs: tuple[str, ...], targets: tuple[str, ...], out_dir: str,
+          version: str | None, strict: bool, force: bool, jobs: int | None, sco: str,
+          profile: str, mastery: bool, fmt: str) -> None:
+    """Build packages of one or more courses (or a folder of courses) into --out."""
+    options = {"sco": sco, "profile": profile, "mastery": mastery}
+    with progress_display(enabled=fmt == "text") as progress:
+        result = batch.build_many(list(course_dirs), list(targets), out_dir, version=version,
+                                  strict=strict, force=force, jobs=jobs, options=options,
+                                  progress=progress)
     if fmt == "json":
-        _print_json({"ok": True, "artifacts": [a.as_dict() for a in artifacts]})
-        return
-    for artifact in artifacts:
-        for warning in artifact.warnings:
-            click.echo(warning.format(), err=True)
-        click.echo(f"{artifact.path}  {artifact.size:,} bytes  sha256 {artifact.sha256[:12]}  "
-                   f"({artifact.seconds:.2f}s)")
+        _print_json(result.as_dict())
+    else:
+        print_build_result(result)
+    sys.exit(0 if result.ok else 1)
 
 
 def main() -> None:

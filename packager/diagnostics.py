@@ -100,6 +100,9 @@ class CourseError(PackagerError):
         errors = sum(1 for d in diagnostics if d.level == "error")
         super().__init__(f"{errors} error(s) in the course sources")
 
+    def __reduce__(self):  # survive the trip back from a build worker process
+        return (CourseError, (self.diagnostics,))
+
     def format_message(self) -> str:
         lines = [d.format() for d in self.diagnostics]
         lines.append(self.message)

@@ -94,10 +94,48 @@ def test_build_version_override(tmp_path):
 def test_failed_build_leaves_dist_untouched(tmp_path):
     out = tmp_path / "dist"
     assert run("build", str(ROOTS / "basic"), "--out", str(out)).exit_code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.glob("*.zip")}
     broken = shutil.copytree(ROOTS / "basic", tmp_path / "broken")
     (broken / "modules" / "01-lesson.md").write_text("no heading here\n")
     shutil.copy(broken / "course.yaml", broken / "course.yaml.bak")
     result = run("build", str(broken), "--out", str(out))
     assert result.exit_code == 1 and "01-lesson.md:1:1" in result.output
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.glob("*.zip")} == before
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_batch_build_of_a_folder_then_nothing_to_rebuild(tmp_path):
+    courses = tmp_path / "courses"
+    courses.mkdir()
+    for name in ("one", "two"):
+        course = shutil.copytree(ROOTS / "basic", courses / name)
+        yaml = (course / "course.yaml").read_text().replace("id: basic", f"id: {name}")
+        (course / "course.yaml").write_text(yaml)
+    out = str(tmp_path / "dist")
+    first = run("build", str(courses), "--out", out, "--format", "json", "-j", "2")
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["rebuilt"] == 2 and report["up_to_date"] == 0
+    assert sorted(a["course"] for a in report["artifacts"]) == ["one", "two"]
+    second = json.loads(run("build", str(courses), "--out", out, "--format", "json").stdout)
+    assert second["rebuilt"] == 0 and second["up_to_date"] == 2
+    assert [a["sha256"] for a in second["artifacts"]] == [a["sha256"] for a in report["artifacts"]]
+    text = run("build", str(courses), "--out", out)
+    assert "nothing to rebuild" in text.output
+    (courses / "one" / "modules" / "01-lesson.md").write_text(
+        (courses / "one" / "modules" / "01-lesson.md").read_text() + "\nMore.\n")
+    third = json.loads(run("build", str(courses), "--out", out, "--format", "json").stdout)
+    assert third["rebuilt"] == 1
+    forced = json.loads(run("build", str(courses), "--out", out, "--format", "json",
+                            "--force").stdout)
+    assert forced["rebuilt"] == 2
+
+
+def test_batch_build_reports_failures_and_builds_the_rest(tmp_path):
+    result = run("build", str(ROOTS / "basic"), str(ROOTS / "planted"), "--out",
+                 str(tmp_path), "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [a["course"] for a in report["artifacts"]] == ["basic"]
+    (failure,) = report["failures"]
+    assert failure["path"].endswith("planted") and len(failure["diagnostics"]) == 12

@@ -47,12 +47,13 @@ class Artifact:
     sha256: str
     seconds: float
     warnings: tuple[Diagnostic, ...] = ()
+    cached: bool = False  # True when an up-to-date package was kept instead of rebuilt
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path), "target": self.target, "course": self.course_id,
             "version": self.version, "size": self.size, "sha256": self.sha256,
-            "seconds": round(self.seconds, 3),
+            "seconds": round(self.seconds, 3), "rebuilt": not self.cached,
             "warnings": [w.format() for w in self.warnings],
         }
 
