@@ -12,8 +12,12 @@
  *   interaction({...})   one answered question (see recordInteraction)
  *   objective({id, completed, passed, scaled})   per module
  *   commit()             persist now
- *   finish({suspend})    end the session; called once, nothing is called after it
- * The core always reports score before status, then commits.
+ *   finish({suspend, sessionSeconds})   end the session (the adapter commits first);
+ *                        called once, nothing is called after it
+ * The core always reports score before status, then commits. Adapters for an LMS API find
+ * it with Packager.lms.find(name) and call it through Packager.lms.connect(api, names).
+ * With ?sco=<module-id> in the URL (one SCO per module) the core shows, scores and reports
+ * that module only; Packager.scope is then its index.
  */
 (function () {
   "use strict";
@@ -124,9 +128,76 @@
   }
   P.util = { normText: normText, keyOf: function (q, c) { return keyOf(q, c); } };
 
+  /* ---------- LMS API discovery and error-checked calls (shared by the SCORM adapters) ---------- */
+  function findAPI(name) {
+    // The RTE's search: this window and its parents, then the opener's. Bounded, and every
+    // step in try/catch because a cross-origin frame throws on access.
+    function climb(win) {
+      for (var depth = 0; win && depth < 500; depth++) {
+        try { if (win[name]) return win[name]; } catch (e) { /* cross-origin: keep climbing */ }
+        var up = null;
+        try { up = win.parent; } catch (e) { return null; }
+        if (!up || up === win) return null;
+        win = up;
+      }
+      return null;
+    }
+    var api = climb(window);
+    try { if (!api && window.opener) api = climb(window.opener); } catch (e) { api = null; }
+    try { if (!api && window.top && window.top.opener) api = climb(window.top.opener); } catch (e) { api = null; }
+    return api || null;
+  }
+  function connect(api, fn) {
+    // fn names the API's methods: {init, get, set, commit, finish, err, errStr, diag}.
+    var done = false, dirty = false, written = {}, errors = [];
+    function check(what) {
+      var code = 0, text = "", diag = "";
+      try { code = parseInt(api[fn.err](), 10) || 0; } catch (e) { code = 0; }
+      if (!code) return true;
+      try { text = String(api[fn.errStr](String(code))); } catch (e) { text = ""; }
+      try { diag = String(api[fn.diag](String(code))); } catch (e) { diag = ""; }
+      errors.push({ call: what, code: code, text: text, diagnostic: diag });
+      // A warning, not an error: the learner's page keeps working whatever the LMS says.
+      if (window.console) console.warn("packager: LMS " + what + " -> error " + code + " " + text + (diag && diag !== text ? " (" + diag + ")" : ""));
+      return false;
+    }
+    function invoke(method, args, what) {
+      if (done) return "";
+      var result;
+      try { result = api[method].apply(api, args); } catch (e) {
+        if (window.console) console.warn("packager: LMS " + what + " threw", e);
+        return "";
+      }
+      check(what);
+      return result;
+    }
+    return {
+      errors: errors,
+      init: function () { return String(invoke(fn.init, [""], fn.init)) === "true"; },
+      get: function (el) { var v = invoke(fn.get, [el], fn.get + "(" + el + ")"); return v === null || v === undefined ? "" : String(v); },
+      set: function (el, value) {
+        value = String(value);
+        if (written[el] === value) return true; // unchanged: spare the LMS a call
+        var ok = String(invoke(fn.set, [el, value], fn.set + "(" + el + ")")) === "true";
+        if (ok) { written[el] = value; dirty = true; }
+        return ok;
+      },
+      commit: function (force) {
+        if (!dirty && !force) return;
+        dirty = false;
+        invoke(fn.commit, [""], fn.commit);
+      },
+      finish: function () { invoke(fn.finish, [""], fn.finish); done = true; },
+      finished: function () { return done; },
+    };
+  }
+  function letter(i) { return "abcdefghijklmnopqrstuvwxyz".charAt(i); }
+  P.lms = { find: findAPI, connect: connect, letter: letter };
+
   /* ---------- state ---------- */
   var DATA, adapter, info, S, view = {}, finished = false, sessionStart = Date.now(), lastTick = Date.now();
-  var MAX_SECONDS = 99999999;
+  var MAX_SECONDS = 99999999, scope = null;
+  function inScope(mi) { return scope === null || mi === scope; }
 
   function freshState() {
     return {
@@ -221,6 +292,7 @@
     });
     // A page whose only content is questions left out of the pool is skipped.
     view.skip = DATA.pages.map(function (p, pi) {
+      if (!inScope(p.module)) return true; // another SCO's page
       var sec = view.pages[pi], qs = $all("fieldset.question", sec);
       if (!qs.length || $(".content", sec)) return false;
       return qs.every(function (fs) { return fs.hidden; });
@@ -249,7 +321,7 @@
   function scoreNow() {
     var earned = 0, possible = 0, answered = 0, graded = 0;
     DATA.questions.forEach(function (q, i) {
-      if (!q.graded || !view.active[i]) return;
+      if (!q.graded || !view.active[i] || !inScope(q.module)) return;
       graded++; possible += q.points;
       if (S.a[i] !== null) { answered++; if (isCorrect(q, S.a[i])) earned += q.points; }
     });
@@ -264,13 +336,15 @@
     var sc = scoreNow(), pct = sc.possible ? (100 * sc.earned) / sc.possible : 0;
     var pages = DATA.pages.every(function (p, i) { return S.seen[i] || view.skip[i]; });
     var passed = sc.graded ? (sc.allAnswered ? pct >= DATA.passingScore : null) : null;
-    var evalDone = DATA.modules.every(function (m) {
-      if (m.kind !== "evaluation") return true;
+    var evalDone = DATA.modules.every(function (m, mi) {
+      if (m.kind !== "evaluation" || !inScope(mi)) return true;
       for (var pi = m.first; pi <= m.last; pi++) if (view.hasQuestions[pi] && !S.sub[pi]) return false;
       return true;
     });
-    var time = S.t >= DATA.minMinutes * 60;
-    var met = { pages: pages, passed: passed === true, evaluation: evalDone, time: time };
+    // One SCO per module: a module with nothing graded has nothing to pass, and seat time is
+    // the course's (the LMS adds up the SCOs' session times), so neither rule holds it back.
+    var time = scope !== null || S.t >= DATA.minMinutes * 60;
+    var met = { pages: pages, passed: passed === true || (scope !== null && !sc.graded), evaluation: evalDone, time: time };
     var completed = DATA.completion.every(function (r) { return met[r]; });
     return { score: sc, pct: pct, passed: passed, completed: completed, met: met };
   }
@@ -290,6 +364,7 @@
       });
     }
     DATA.modules.forEach(function (m, mi) {
+      if (!inScope(mi)) return;
       var done = true, earned = 0, possible = 0;
       for (var pi = m.first; pi <= m.last; pi++) if (!S.seen[pi] && !view.skip[pi]) done = false;
       drawn(mi).forEach(function (i) {
@@ -447,7 +522,7 @@
       call("interaction", {
         index: qi, id: q.id, type: q.type, response: resp, correct: ok, graded: q.graded,
         weighting: q.points, latency: latency, timestamp: now, description: q.prompt, labels: q.labels,
-        module: DATA.modules[q.module].id,
+        module: DATA.modules[q.module].id, free: q.free,
       });
     });
     S.sub[pi] = 1;
@@ -492,7 +567,7 @@
     if (document.visibilityState !== "hidden" && !finished) S.t += Math.min(60, (now - lastTick) / 1000);
     lastTick = now;
     var box = $(".seat-time");
-    if (box && DATA.completion.indexOf("time") >= 0) {
+    if (box && DATA.completion.indexOf("time") >= 0 && scope === null) {
       box.hidden = false;
       box.textContent = "Time in course: " + Math.floor(S.t / 60) + " of " + DATA.minMinutes + " minutes";
       var r = view.lastRules;
@@ -505,9 +580,17 @@
     if (finished) return;
     tick();
     save(false);
-    call("commit");
-    call("finish", { suspend: !S.c, sessionSeconds: (Date.now() - sessionStart) / 1000 });
+    var args = { suspend: !S.c, sessionSeconds: (Date.now() - sessionStart) / 1000 };
+    call("finish", args); // the adapter writes exit and session time, commits, then ends
     finished = true;
+  }
+  function scopeFromUrl() {
+    var m = /[?&]sco=([^&#]*)/.exec(window.location.search || ""), found = null;
+    if (!m) return null;
+    var id = decodeURIComponent(m[1].replace(/\+/g, " "));
+    DATA.modules.forEach(function (mod, mi) { if (mod.id === id) found = mi; });
+    if (found === null && window.console) console.warn("packager: no module '" + id + "': showing the whole course");
+    return found;
   }
 
   P.start = function (adapterName) {
@@ -515,6 +598,8 @@
     P.data = DATA;
     var cfg = $("#runtime-config");
     P.config = cfg ? JSON.parse(cfg.textContent) : {};
+    scope = scopeFromUrl();
+    P.scope = scope;
     adapter = P.adapters[adapterName] || P.adapters.web;
     info = call("start") || {};
     if (!info.connected && adapter !== P.adapters.web) {
@@ -547,8 +632,9 @@
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") { tick(); save(true); } else { lastTick = Date.now(); }
     });
-    window.addEventListener("pagehide", finish);
-    window.addEventListener("beforeunload", finish);
+    // pagehide is the last event a page reliably gets (unload where it is missing); not
+    // beforeunload, which another handler may cancel after the session has ended.
+    window.addEventListener("onpagehide" in window ? "pagehide" : "unload", finish);
     setInterval(tick, 1000);
     view.shownAt = new Date();
     show(start, false);

@@ -13,7 +13,8 @@
   P.adapters.web = {
     name: "web",
     start: function () {
-      key = "packager:" + P.data.id + ":" + P.data.version;
+      // One SCO per module keeps one state per module, as an LMS would.
+      key = "packager:" + P.data.id + ":" + P.data.version + (P.scope === null || P.scope === undefined ? "" : ":" + P.data.modules[P.scope].id);
       store = storage();
       var data = null;
       try { data = store ? store.getItem(key) : null; } catch (e) { data = null; }
