@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from packager import __version__, api, batch
+from packager import __version__, api, batch, scaffold
 from packager.console import print_build_result, progress_display
 from packager.targets import target_names
 
@@ -79,6 +79,16 @@ def build(course_dirs: tuple[str, ...], targets: tuple[str, ...], out_dir: str,
     else:
         print_build_result(result)
     sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
+@click.argument("course_dir", type=click.Path(file_okay=False))
+@click.option("--title", default=None, help="Course title (default: from the folder name).")
+def new(course_dir: str, title: str | None) -> None:
+    """Create a new course folder that validates and builds at once."""
+    root = scaffold.new_course(course_dir, title)
+    click.echo(f"created {root}: edit course.yaml and modules/, then run "
+               f"'packager build {root} --target all'")
 
 
 def main() -> None:
