@@ -11,6 +11,7 @@ from typing import Any
 from packager.diagnostics import CourseError, Diagnostic, UsageError
 from packager.loader import load_course
 from packager.model import Course
+from packager.scorm.check import CheckReport, check_package
 from packager.targets import expand, get_target
 from packager.targets.base import Artifact, BuildContext
 
@@ -97,6 +98,15 @@ def _with_warnings(artifact: Artifact, warnings: list[Diagnostic]) -> Artifact:
     from dataclasses import replace
 
     return replace(artifact, warnings=tuple(warnings))
+
+
+def check(packages: Iterable[str | os.PathLike[str]],
+          schemas: str | os.PathLike[str] | None = None) -> list[CheckReport]:
+    """Check SCORM zips (ours or any tool's); schema validation when ``schemas`` is a folder."""
+    if schemas is not None and not Path(schemas).is_dir():
+        raise UsageError(f"--schemas '{schemas}' is not a folder")
+    return [check_package(Path(p), Path(schemas) if schemas is not None else None)
+            for p in packages]
 
 
 def raise_if_errors(results: list[ValidationResult]) -> None:

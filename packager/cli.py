@@ -82,6 +82,31 @@ def build(course_dirs: tuple[str, ...], targets: tuple[str, ...], out_dir: str,
 
 
 @cli.command()
+@click.argument("packages", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--schemas", type=click.Path(file_okay=False), default=None,
+              help="Folder of official SCORM schemas (e.g. ../shared/schemas) to validate "
+                   "against; XSDs the package carries are always used.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def check(packages: tuple[str, ...], schemas: str | None, strict: bool, fmt: str) -> None:
+    """Check SCORM zips: files, references, zip hygiene and (with --schemas) the schemas."""
+    reports = api.check(packages, schemas)
+    ok = all(r.ok(strict) for r in reports)
+    if fmt == "json":
+        _print_json({"ok": ok, "packages": [r.as_dict() for r in reports]})
+    else:
+        for report in reports:
+            for line in report.lines():
+                click.echo(line, err=True)
+            state = "ok" if report.ok(strict) else "FAILED"
+            schema_note = "schema checked" if report.schema_checked else "schema not checked"
+            click.echo(f"{report.package}: {state} (SCORM {report.version or '?'}, "
+                       f"{schema_note}, {len(report.errors)} error(s), "
+                       f"{len(report.warnings)} warning(s))", err=True)
+    sys.exit(0 if ok else 1)
+
+
+@cli.command()
 @click.argument("course_dir", type=click.Path(file_okay=False))
 @click.option("--title", default=None, help="Course title (default: from the folder name).")
 def new(course_dir: str, title: str | None) -> None:
