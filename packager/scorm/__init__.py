@@ -1,0 +1,1 @@
+"""SCORM tooling shared by targets and ``packager check``: offline schemas, package checks."""
