@@ -52,6 +52,7 @@ def worst_case_state(course: Course) -> str:
               if m.kind == "assessment" else 0 for m in course.modules],
         "c": 1,
         "n": '"' * 100,
+        "d": "2026-12-31",
     }
     return json.dumps(state, separators=(",", ":"), ensure_ascii=False)
 

@@ -205,7 +205,7 @@
       sub: DATA.pages.map(function () { return 0; }),
       t: 0, a: DATA.questions.map(function () { return null; }),
       m: DATA.modules.map(function (m) { return m.kind === "assessment" ? { seed: newSeed(), att: 1 } : null; }),
-      c: 0, n: "",
+      c: 0, n: "", d: "",
     };
   }
   function encodeState() {
@@ -220,7 +220,7 @@
         return x.toString(36);
       }),
       m: S.m.map(function (m) { return m ? m.seed.toString(36) + "." + Math.min(m.att, 999) : 0; }),
-      c: S.c ? 1 : 0, n: S.n || "",
+      c: S.c ? 1 : 0, n: S.n || "", d: S.d || "",
     };
     return JSON.stringify(o);
   }
@@ -254,6 +254,7 @@
     });
     s.c = o.c ? 1 : 0;
     s.n = typeof o.n === "string" ? o.n.slice(0, 100) : "";
+    s.d = typeof o.d === "string" && /^\d{4}-\d{2}-\d{2}$/.test(o.d) ? o.d : "";
     return s;
   }
   P.encodeState = function () { return encodeState(); };
@@ -355,7 +356,7 @@
   }
   function report() {
     var r = rules();
-    if (r.completed) S.c = 1;
+    if (r.completed) { S.c = 1; if (!S.d) S.d = new Date().toISOString().slice(0, 10); }
     var seenCount = DATA.pages.filter(function (p, i) { return S.seen[i] || view.skip[i]; }).length;
     call("progress", S.c ? 1 : Math.round((1000 * seenCount) / DATA.pages.length) / 1000);
     if (r.score.graded && r.score.allAnswered) {
@@ -641,6 +642,7 @@
     var r = view.lastRules;
     if (r && S.c) view.announcedDone = true;
     P.ready = true;
+    if (P.onReady) try { P.onReady(); } catch (e) { if (window.console) console.warn("packager: onReady", e); }
     document.documentElement.setAttribute("data-packager-ready", "1");
   };
 
@@ -648,4 +650,7 @@
   P.state = function () { return JSON.parse(encodeState()); };
   P.rules = function () { return rules(); };
   P.finish = finish;
+  // For the certificate (certificate.js): the typed name, and extra interactions.
+  P.setLearnerName = function (name) { S.n = cleanInput(name).slice(0, 100); save(true); };
+  P.record = function (interaction) { call("interaction", interaction); save(true); };
 })();
