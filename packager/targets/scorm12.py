@@ -82,8 +82,29 @@ class Scorm12Target(ScormTarget):
 
     def item_extras(self, ctx: BuildContext, item: etree._Element,
                     module: Module | None) -> None:
+        if module is not None:
+            self._prerequisites(ctx, item, module)
         # A mastery score lets the LMS decide passed/failed itself, overriding the
         # profile the runtime reports, so it is written only on request.
         if not self.mastery(ctx) or (module is not None and module.kind != "assessment"):
             return
         self.sub(item, "adlcp", "masteryscore", f"{ctx.course.passing_score:g}")
+
+    def _prerequisites(self, ctx: BuildContext, item: etree._Element, module: Module) -> None:
+        """1.2's only ordering: the post-test after the lessons, the evaluation after it.
+
+        An AICC-script prerequisite holds once the named items are completed or passed
+        (Moodle and most 1.2 players honour it; others ignore it harmlessly).
+        """
+        modules = ctx.course.modules
+        lessons = [m for m in modules if m.kind == "lesson"]
+        tests = [m for m in modules if m.kind == "assessment"]
+        if module.kind == "assessment":
+            needed = lessons
+        elif module.kind == "evaluation":
+            needed = tests or lessons
+        else:
+            return
+        if needed:
+            script = "&".join(self.module_item_id(m) for m in needed)
+            self.sub(item, "adlcp", "prerequisites", script, type="aicc_script")

@@ -115,7 +115,9 @@ class Scorm2004Target(ScormTarget):
                      readSatisfiedStatus="true", readNormalizedMeasure="false")
 
     def _local_objective(self, module: Module | None, course: Course) -> str:
-        return module.id if module is not None else course.id
+        # A module's SCO reports cmi.objectives under the module id, so its primary
+        # objective shares that id; the course's has one no module id can take (a colon).
+        return module.id if module is not None else self.objective_id(course, "course")
 
     def _gate_name(self, ctx: BuildContext, module: Module) -> str:
         """What a module waits for: the lessons, or for the evaluation a passed post-test."""

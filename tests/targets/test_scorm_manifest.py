@@ -179,6 +179,18 @@ def test_per_module_launch_parameters(packages, target) -> None:
         assert resources[item.get("identifierref")].get("href") == "index.html"
 
 
+def test_12_per_module_prerequisites(packages) -> None:
+    root = _manifest(packages[("scorm12", "per-module", False)])
+    lesson, test, evaluation = _cp(root, "//cp:item[@identifierref]")
+    assert _cp(lesson, "adlcp:prerequisites") == []
+    (pre,) = _cp(test, "adlcp:prerequisites")
+    assert pre.get("type") == "aicc_script" and pre.text == lesson.get("identifier")
+    (pre,) = _cp(evaluation, "adlcp:prerequisites")
+    assert pre.text == test.get("identifier")
+    single = _manifest(packages[("scorm12", "single", False)])
+    assert _cp(single, "//adlcp:prerequisites") == []
+
+
 def test_2004_per_module_sequencing(packages) -> None:
     root = _manifest(packages[("scorm2004", "per-module", False)])
     org = _cp(root, "//cp:organization")[0]
