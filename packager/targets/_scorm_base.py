@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from packager.diagnostics import Location, UsageError
+from packager.diagnostics import Diagnostic, UsageError
 from packager.model import Course, Module
 from packager.targets.base import BuildContext, Target
 from packager.zipwriter import Entry
@@ -53,7 +53,6 @@ class ScormTarget(Target):
     """Shared base: subclasses give the namespaces and fill the version-specific parts."""
 
     schemaversion: ClassVar[str]
-    cp_ns: ClassVar[str]
     nsmap: ClassVar[dict[str | None, str]]
     schema_locations: ClassVar[tuple[tuple[str, str], ...]]
 
@@ -64,6 +63,11 @@ class ScormTarget(Target):
         if value not in LAYOUTS:
             raise UsageError(f"--sco must be one of {', '.join(LAYOUTS)}, not '{value}'")
         return value
+
+    def check(self, ctx: BuildContext) -> list[Diagnostic]:
+        """Refuse unknown options before any package is written."""
+        self.layout(ctx)
+        return []
 
     def mastery(self, ctx: BuildContext) -> bool:
         return bool(ctx.options.get("mastery"))
@@ -202,6 +206,3 @@ class ScormTarget(Target):
 
     def organization_extras(self, ctx: BuildContext, org: etree._Element) -> None:
         """Version-specific children of the organization (sequencing)."""
-
-    def course_location(self, course: Course) -> Location:
-        return course.loc

@@ -9,7 +9,7 @@ from lxml import etree
 from packager.diagnostics import Diagnostic, UsageError
 from packager.model import Course, Module
 from packager.state import SCORM12_SUSPEND_LIMIT, worst_case_length
-from packager.targets._scorm_base import PROFILES, XML_LANG, ScormTarget, ce_text
+from packager.targets._scorm_base import PROFILES, XML_LANG, XSI, ScormTarget, ce_text
 from packager.targets.base import BuildContext
 
 CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -30,8 +30,7 @@ class Scorm12Target(ScormTarget):
     adapter = "scorm12"
     description = "SCORM 1.2 package"
     schemaversion = "1.2"
-    cp_ns = CP
-    nsmap = {None: CP, "adlcp": ADLCP, "imsmd": IMSMD, "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+    nsmap = {None: CP, "adlcp": ADLCP, "imsmd": IMSMD, "xsi": XSI}
     schema_locations = ((CP, "imscp_rootv1p1p2.xsd"), (ADLCP, "adlcp_rootv1p2.xsd"),
                         (IMSMD, "imsmd_rootv1p2p1.xsd"))
     scorm_type_attr = f"{{{ADLCP}}}scormtype"
@@ -47,16 +46,16 @@ class Scorm12Target(ScormTarget):
 
     def check(self, ctx: BuildContext) -> list[Diagnostic]:
         """The runtime's saved state must fit cmi.suspend_data in its worst case."""
+        problems = super().check(ctx)
         self.profile(ctx)
-        self.layout(ctx)
         worst = worst_case_length(ctx.course)
         if worst <= SCORM12_SUSPEND_LIMIT:
-            return []
-        return [Diagnostic(
+            return problems
+        return [*problems, Diagnostic(
             "error",
             f"SCORM 1.2: the saved state can reach {worst:,} characters, over the "
             f"{SCORM12_SUSPEND_LIMIT:,} that cmi.suspend_data holds; learners would lose "
-            "their progress", self.course_location(ctx.course),
+            "their progress", ctx.course.loc,
             hint="use fewer questions or shorter free-text answers (max_length), or build "
                  "scorm2004, whose suspend_data holds 64,000 characters")]
 

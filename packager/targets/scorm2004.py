@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from packager.model import Course, Module
-from packager.targets._scorm_base import ScormTarget, ce_text, iso_duration, xml_id
+from packager.targets._scorm_base import XSI, ScormTarget, ce_text, iso_duration, xml_id
 from packager.targets.base import BuildContext
 
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -23,9 +23,8 @@ class Scorm2004Target(ScormTarget):
     adapter = "scorm2004"
     description = "SCORM 2004 4th Edition package"
     schemaversion = "2004 4th Edition"
-    cp_ns = CP
     nsmap = {None: CP, "adlcp": ADLCP, "adlseq": ADLSEQ, "adlnav": ADLNAV, "imsss": IMSSS,
-             "lom": LOM, "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+             "lom": LOM, "xsi": XSI}
     schema_locations = ((CP, "imscp_v1p1.xsd"), (ADLCP, "adlcp_v1p3.xsd"),
                         (ADLSEQ, "adlseq_v1p3.xsd"), (ADLNAV, "adlnav_v1p3.xsd"),
                         (IMSSS, "imsss_v1p0.xsd"), (LOM, "lom.xsd"))
@@ -64,26 +63,19 @@ class Scorm2004Target(ScormTarget):
 
     def item_extras(self, ctx: BuildContext, item: etree._Element,
                     module: Module | None) -> None:
+        # children in the order imsss:sequencing requires: rules, rollup, objectives, delivery
         seq = self.sub(item, "imsss", "sequencing")
         if module is not None and module.kind != "lesson":
             self._gate(ctx, seq, module)
-        self._primary_objective(ctx, seq, module)
         if module is not None and module.kind == "evaluation":
             # a survey has no pass mark: it never decides the course's success
-            rollup = self.sub(seq, "imsss", "rollupRules", rollupObjectiveSatisfied="false")
-            rollup.set("rollupProgressCompletion",
-                       "true" if "evaluation" in ctx.course.completion else "false")
-            seq.remove(rollup)
-            seq.insert(self._index_before(seq, ("objectives",)), rollup)
+            self.sub(seq, "imsss", "rollupRules", rollupObjectiveSatisfied="false",
+                     rollupProgressCompletion="true" if "evaluation" in ctx.course.completion
+                     else "false")
+        self._primary_objective(ctx, seq, module)
         # the runtime, not the LMS, decides completion and success from the course rules
         self.sub(seq, "imsss", "deliveryControls", completionSetByContent="true",
                  objectiveSetByContent="true")
-
-    def _index_before(self, seq: etree._Element, names: tuple[str, ...]) -> int:
-        for i, child in enumerate(seq):
-            if etree.QName(child).localname in names:
-                return i
-        return len(seq)
 
     def _primary_objective(self, ctx: BuildContext, seq: etree._Element,
                            module: Module | None) -> None:
