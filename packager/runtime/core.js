@@ -316,7 +316,11 @@
     return String(response);
   }
   function isCorrect(q, response) {
-    if (response === null || !q.key.length) return null;
+    if (response === null) return null;
+    // Server-graded adapters (LTI) hold the verdicts; their course data carries no key.
+    var v = call("verdict", { index: DATA.questions.indexOf(q), response: response });
+    if (v === true || v === false) return v;
+    if (!q.key.length) return null;
     return q.key.indexOf(keyOf(q, canonical(q, response))) >= 0;
   }
   function scoreNow() {
@@ -498,7 +502,7 @@
       setStatus(status, msg);
     }
   }
-  function submitPage(pi) {
+  function submitPage(pi, checked) {
     var sec = view.pages[pi], qs = pageQuestions(pi), status = $(".page-status", sec);
     var missing = 0, now = new Date();
     qs.forEach(function (fs) {
@@ -509,6 +513,21 @@
     });
     if (missing) {
       setStatus(status, "Please answer every question on this page before submitting (" + missing + " unanswered).");
+      return;
+    }
+    if (!checked && adapter && typeof adapter.grade === "function") {
+      // Server-graded adapters (LTI) check the page's answers before feedback is shown.
+      var batch = [], button = $(".submit", sec);
+      qs.forEach(function (fs) {
+        var qi = +fs.getAttribute("data-q"), q = DATA.questions[qi];
+        if (!locked(qi)) batch.push({ index: qi, response: responseOf(fs, q) === null ? "" : responseOf(fs, q) });
+      });
+      if (button) button.disabled = true;
+      setStatus(status, "Checking your answers...");
+      Promise.resolve(call("grade", batch)).then(function () { submitPage(pi, true); }, function (e) {
+        if (button) button.disabled = false;
+        setStatus(status, "Your answers could not be checked (" + ((e && e.message) || "no connection") + "). Please try again.");
+      });
       return;
     }
     qs.forEach(function (fs) {
