@@ -113,3 +113,12 @@ def raise_if_errors(results: list[ValidationResult]) -> None:
     errors = [d for r in results for d in r.diagnostics]
     if any(d.level == "error" for d in errors):
         raise CourseError(errors)
+
+
+def certificate_code(course_dir: str | os.PathLike[str], learner: str, completed_on: str) -> str:
+    """The verification code a certificate of this course shows for a learner and date."""
+    from packager.certificate import verification_code
+    from packager.loader import read_course
+
+    course, _ = read_course(course_dir)
+    return verification_code(course, learner, completed_on)

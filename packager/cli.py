@@ -116,5 +116,66 @@ def new(course_dir: str, title: str | None) -> None:
                f"'packager build {root} --target all'")
 
 
+@cli.group()
+def lti() -> None:
+    """LTI 1.3 tool server: serve `--target lti` bundles to any LMS."""
+
+
+@lti.command("serve")
+@click.option("--bundles", type=click.Path(file_okay=False), default="dist", show_default=True,
+              help="Folder of *-lti.zip bundles.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--config", "platforms", type=click.Path(dir_okay=False), default=None,
+              help="Platform registrations (pylti1p3 ToolConfJsonFile format).")
+@click.option("--keys", "keys_dir", type=click.Path(file_okay=False), default="keys",
+              show_default=True, help="Folder of the tool's key pair (packager lti keys).")
+@click.option("--db", default="sqlite:///instance/lti.sqlite", show_default=True,
+              help="SQLAlchemy URL (e.g. postgresql+psycopg://...).")
+@click.option("--redis", default=None, help="Redis URL for the launch cache (several processes).")
+@click.option("--base-url", default=None, help="Public URL when behind a proxy.")
+@click.option("--proxy-fix", default=0, type=int, help="Trusted proxies (X-Forwarded-*).")
+def lti_serve(bundles: str, host: str, port: int, platforms: str | None, keys_dir: str, db: str,
+              redis: str | None, base_url: str | None, proxy_fix: int) -> None:
+    """Run the tool server (development server; see the admin guide for gunicorn)."""
+    from pathlib import Path
+
+    from packager.lti.config import ToolSettings
+    from packager.lti.server import serve
+
+    serve(ToolSettings(bundles=Path(bundles), platforms=Path(platforms) if platforms else None,
+                       keys=Path(keys_dir), db=db, redis=redis, base_url=base_url,
+                       proxy_fix=proxy_fix), host, port, echo=click.echo)
+
+
+@lti.command("keys")
+@click.option("--dir", "keys_dir", type=click.Path(file_okay=False), default="keys",
+              show_default=True, help="Where the key pair is kept (outside git).")
+@click.option("--rotate", is_flag=True, help="Make a new active key; the old kid stays published.")
+@click.option("--retire", default=None, help="Stop publishing an old kid.")
+def lti_keys(keys_dir: str, rotate: bool, retire: str | None) -> None:
+    """Create the tool's RSA key pair (mode 600), rotate it or retire an old one."""
+    from packager.lti.server import keys
+
+    key, published = keys(keys_dir, rotate=rotate, retire=retire)
+    click.echo(f"active kid {key.kid}; published: {', '.join(published)}")
+
+
+@cli.command("certificate-code")
+@click.argument("course_dir", type=click.Path())
+@click.option("--learner", required=True, help="The name printed on the certificate.")
+@click.option("--date", "completed_on", required=True, help="Completion date, YYYY-MM-DD.")
+@click.option("--code", default=None, help="A code to verify (exit 1 when it does not match).")
+def certificate_code(course_dir: str, learner: str, completed_on: str, code: str | None) -> None:
+    """Print (or verify) the verification code of a completion certificate."""
+    expected = api.certificate_code(course_dir, learner, completed_on)
+    if code is None:
+        click.echo(expected)
+        return
+    matches = code.strip().upper() == expected
+    click.echo("valid" if matches else f"NOT valid (expected {expected})")
+    sys.exit(0 if matches else 1)
+
+
 def main() -> None:
     cli(prog_name="packager")

@@ -16,7 +16,9 @@ from packager.yamlsrc import YList, YMap, load_yaml
 
 COURSE_KEYS = ("id", "title", "version", "language", "description", "authors", "ce",
                "passing_score", "min_minutes", "completion", "modules")
-CE_KEYS = ("hours", "provider", "approval")
+CE_KEYS = ("hours", "provider", "approval", "attestation")
+DEFAULT_ATTESTATION = ("I attest that I completed this course myself, in full, and that the "
+                       "answers I submitted are my own.")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
                        r"(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -150,7 +152,11 @@ def _parse_ce(data: YMap, diags: Diagnostics) -> CE:
         diags.error(raw.value_loc("hours"), "'hours' must be a positive number")
         hours = None
     texts: dict[str, Any] = {}
-    for key in ("provider", "approval"):
+    if raw.get("attestation") is True:
+        raw["attestation"] = DEFAULT_ATTESTATION
+    elif raw.get("attestation") is False:
+        raw["attestation"] = None
+    for key in ("provider", "approval", "attestation"):
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
             diags.error(raw.value_loc(key), f"'{key}' must be text")

@@ -132,6 +132,7 @@ class CE:
     hours: float | None = None
     provider: str | None = None
     approval: str | None = None
+    attestation: str | None = None  # shown before the certificate, e.g. "I completed ..."
 
 
 @dataclass(frozen=True)

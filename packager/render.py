@@ -58,7 +58,7 @@ def course_data(course: Course) -> dict[str, Any]:
         "lang": course.language, "passingScore": course.passing_score,
         "minMinutes": course.min_minutes, "completion": list(course.completion),
         "ce": {"hours": course.ce.hours, "provider": course.ce.provider,
-               "approval": course.ce.approval},
+               "approval": course.ce.approval, "attestation": course.ce.attestation},
         "salt": salt, "pages": pages, "modules": modules, "questions": questions,
     }
 

@@ -139,3 +139,17 @@ def test_batch_build_reports_failures_and_builds_the_rest(tmp_path):
     assert [a["course"] for a in report["artifacts"]] == ["basic"]
     (failure,) = report["failures"]
     assert failure["path"].endswith("planted") and len(failure["diagnostics"]) == 12
+
+
+def test_certificate_code_verifies(tmp_path):
+    code = run("certificate-code", str(ROOTS / "basic"), "--learner", "Ada Lovelace",
+               "--date", "2026-11-27").output.strip()
+    assert len(code) == 14 and code.count("-") == 2
+    same = run("certificate-code", str(ROOTS / "basic"), "--learner", "Lovelace, Ada",
+               "--date", "2026-11-27", "--code", code.lower())
+    assert same.exit_code == 0 and "valid" in same.output
+    other = run("certificate-code", str(ROOTS / "basic"), "--learner", "Ada Lovelace",
+                "--date", "2026-11-28", "--code", code)
+    assert other.exit_code == 1
+    assert run("certificate-code", str(ROOTS / "basic"), "--learner", "A",
+               "--date", "27/11/2026").exit_code == 2

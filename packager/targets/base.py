@@ -74,7 +74,7 @@ class Target:
 
     def runtime_files(self) -> list[str]:
         """Runtime files shipped, relative to packager/runtime."""
-        files = ["core.js", "style.css", "web.js"]
+        files = ["core.js", "certificate.js", "style.css", "web.js"]
         if self.adapter != "web":
             files.append(f"{self.adapter}.js")
         return files
