@@ -14,6 +14,8 @@ BUILTIN = {
     "lti": "packager.targets.lti:LtiTarget",
     "scorm12": "packager.targets.scorm12:Scorm12Target",
     "scorm2004": "packager.targets.scorm2004:Scorm2004Target",
+    "cmi5": "packager.targets.cmi5:Cmi5Target",
+    "qti": "packager.targets.qti:QtiTarget",
 }
 ENTRY_POINT_GROUP = "packager.targets"
 

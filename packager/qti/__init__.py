@@ -1,0 +1,1 @@
+"""QTI helpers: markup conversion and package checks."""
