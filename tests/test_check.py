@@ -256,6 +256,28 @@ def test_another_tools_package(tmp_path) -> None:
     assert "xml:base" in warned and "extra/readme.txt" in warned
 
 
+@pytest.mark.parametrize(("target", "old", "new", "level", "message"), [
+    ("scorm12", "adlcp:scormtype=", "adlcp:scormType=", "error",
+     "adlcp:scormType is spelt adlcp:scormtype in SCORM 1.2"),
+    ("scorm2004", "adlcp:scormType=", "adlcp:scormtype=", "error",
+     "adlcp:scormtype is spelt adlcp:scormType in SCORM 2004 4th Edition"),
+    ("scorm2004", 'adlcp:scormType="sco"', "", "warning", "has no adlcp:scormType"),
+])
+def test_scorm_type_spelling(good, tmp_path, target, old, new, level, message) -> None:
+    package = _plant(good[target], tmp_path, _edit_manifest(lambda m: m.replace(old, new)))
+    report = check_package(package)
+    assert any(f.level == level and message in f.message for f in report.findings), \
+        report.lines()
+
+
+def test_items_may_launch_a_submanifest(good, tmp_path) -> None:
+    sub = ('<manifest identifier="SUB"><organizations/><resources/></manifest></manifest>')
+    package = _plant(good["scorm12"], tmp_path, _edit_manifest(
+        lambda m: m.replace('identifierref="RESMOD-03-eval"', 'identifierref="SUB"')
+                   .replace("</manifest>", sub)))
+    assert not [e for e in _errors(package) if "SUB" in e]
+
+
 def test_cli_reports_lines_exit_1_and_json(good, tmp_path) -> None:
     package = _plant(good["scorm12"], tmp_path,
                      lambda ms: [(i, d) for i, d in ms if i.filename != "runtime/core.js"])

@@ -27,6 +27,8 @@ CP_NAMESPACES = {
     "http://www.imsproject.org/xsd/imscp_rootv1p1p2": "1.2",
     "http://www.imsglobal.org/xsd/imscp_v1p1": "2004",
 }
+ADLCP = {True: "http://www.adlnet.org/xsd/adlcp_rootv1p2",
+         False: "http://www.adlnet.org/xsd/adlcp_v1p3"}  # keyed by "is SCORM 1.2"
 EDITIONS_2004 = {"2004 4th Edition", "2004 3rd Edition", "CAM 1.3", "2004 2nd Edition"}
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -243,10 +245,11 @@ class _Checker:
             if not orgs and self.report.version == "1.2":
                 self.error("no <organization>: there is nothing to launch", MANIFEST,
                            orgs_el.sourceline)
+        submanifests = {m.get("identifier") for m in root.iter(f"{cp}manifest") if m is not root}
         launched: list[etree._Element] = []
         for item in root.iter(f"{cp}item"):
             ref = item.get("identifierref")
-            if ref is None:
+            if ref is None or ref in submanifests:
                 continue
             if ref not in resources:
                 self.error(f"item '{item.get('identifier')}' refers to '{ref}', which is no "
@@ -257,6 +260,7 @@ class _Checker:
                 self.error(f"item '{item.get('identifier')}' launches resource '{ref}', which "
                            "has no href", MANIFEST, res.sourceline)
             launched.append(res)
+            self.scorm_type(res)
         for dep in root.iter(f"{cp}dependency"):
             ref = dep.get("identifierref")
             if ref not in resources:
@@ -272,6 +276,20 @@ class _Checker:
                          "importers (Open edX) launch the first resource", MANIFEST,
                          first.sourceline)
         self.files(root, cp, names)
+
+    def scorm_type(self, res: etree._Element) -> None:
+        """A launched resource needs adlcp:scormType (1.2: scormtype), spelt as its version."""
+        adlcp = ADLCP[self.report.version == "1.2"]
+        right, wrong = ("scormtype", "scormType") if self.report.version == "1.2" else (
+            "scormType", "scormtype")
+        if res.get(f"{{{adlcp}}}{right}") is not None:
+            return
+        if res.get(f"{{{adlcp}}}{wrong}") is not None:
+            self.error(f"adlcp:{wrong} is spelt adlcp:{right} in SCORM {self.report.version}",
+                       MANIFEST, res.sourceline)
+        else:
+            self.warning(f"resource '{res.get('identifier')}' has no adlcp:{right}: some LMSs "
+                         "then treat it as an asset and track nothing", MANIFEST, res.sourceline)
 
     def files(self, root: etree._Element, cp: str, names: set[str]) -> None:
         """Every resource href and file href must be a file in the zip."""
