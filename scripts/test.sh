@@ -2,7 +2,7 @@
 # Set up and run the whole test suite (browser and server tests included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-deps.sh
+bash scripts/system-deps.sh --test
 bash scripts/setup.sh --test
 set +e
 .venv/bin/python -m pytest "$@"
