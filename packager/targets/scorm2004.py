@@ -14,6 +14,7 @@ ADLSEQ = "http://www.adlnet.org/xsd/adlseq_v1p3"
 ADLNAV = "http://www.adlnet.org/xsd/adlnav_v1p3"
 IMSSS = "http://www.imsglobal.org/xsd/imsss"
 LOM = "http://ltsc.ieee.org/xsd/LOM"
+GATE = "packager:gate"  # a local objective id no module id can take (module ids have no colon)
 
 
 class Scorm2004Target(ScormTarget):
@@ -96,14 +97,15 @@ class Scorm2004Target(ScormTarget):
                          targetObjectiveID=self.objective_id(course, "passed"),
                          readSatisfiedStatus="false", readNormalizedMeasure="false",
                          writeSatisfiedStatus="true")
-        if module is not None and module.kind != "lesson":
+        waits_for = self._waits_for(ctx, module)
+        if waits_for:
             if objectives is None:
                 objectives = self.sub(seq, "imsss", "objectives")
                 self.sub(objectives, "imsss", "primaryObjective",
                          objectiveID=self._local_objective(module, course))
-            gate = self.sub(objectives, "imsss", "objective", objectiveID="gate")
+            gate = self.sub(objectives, "imsss", "objective", objectiveID=GATE)
             self.sub(gate, "imsss", "mapInfo",
-                     targetObjectiveID=self.objective_id(course, self._gate_name(ctx, module)),
+                     targetObjectiveID=self.objective_id(course, waits_for),
                      readSatisfiedStatus="true", readNormalizedMeasure="false")
 
     def _local_objective(self, module: Module | None, course: Course) -> str:
@@ -111,22 +113,26 @@ class Scorm2004Target(ScormTarget):
         # objective shares that id; the course's has one no module id can take (a colon).
         return module.id if module is not None else self.objective_id(course, "course")
 
-    def _gate_name(self, ctx: BuildContext, module: Module) -> str:
-        """What a module waits for: the lessons, or for the evaluation a passed post-test."""
+    def _waits_for(self, ctx: BuildContext, module: Module | None) -> str | None:
+        """The global a module waits for: the lessons, or for the evaluation a passed test."""
+        if module is None or module.kind == "lesson":
+            return None
         has_test = any(m.kind == "assessment" for m in ctx.course.modules)
-        return "passed" if module.kind == "evaluation" and has_test else "lessons"
+        if module.kind == "evaluation" and has_test:
+            return "passed"
+        return "lessons" if self._lessons(ctx.course) else None
 
     def _gate(self, ctx: BuildContext, seq: etree._Element, module: Module) -> None:
-        if self._gate_name(ctx, module) == "lessons" and not self._lessons(ctx.course):
+        if not self._waits_for(ctx, module):
             return
         rules = self.sub(seq, "imsss", "sequencingRules")
         for action in ("hiddenFromChoice", "disabled"):
             rule = self.sub(rules, "imsss", "preConditionRule")
             conds = self.sub(rule, "imsss", "ruleConditions", conditionCombination="any")
             # "not satisfied" is unknown while the status is unknown, hence the second test
-            self.sub(conds, "imsss", "ruleCondition", referencedObjective="gate",
+            self.sub(conds, "imsss", "ruleCondition", referencedObjective=GATE,
                      operator="not", condition="satisfied")
-            self.sub(conds, "imsss", "ruleCondition", referencedObjective="gate",
+            self.sub(conds, "imsss", "ruleCondition", referencedObjective=GATE,
                      operator="not", condition="objectiveStatusKnown")
             self.sub(rule, "imsss", "ruleAction", action=action)
 

@@ -228,6 +228,30 @@ def test_2004_per_module_sequencing(packages) -> None:
     assert eval_rollup.get("rollupProgressCompletion") == "true"  # completion has evaluation
 
 
+LESSON = "---\ntitle: L\n---\n# Page\n\nText.\n"
+SURVEY = ("---\ntitle: Survey\nkind: evaluation\n---\n# How was it?\n\n```quiz\nid: s1\n"
+          "type: likert\nprompt: Useful?\nscale: [Poor, Fair, Good]\n```\n")
+
+
+@pytest.mark.parametrize(("modules", "gates"), [
+    ({"01-l": LESSON, "02-survey": SURVEY}, {"02-survey": "lessons"}),
+    ({"01-survey": SURVEY}, {}),
+], ids=["lesson-and-survey", "survey-only"])
+def test_2004_per_module_without_a_test(tmp_path: Path, modules: dict, gates: dict) -> None:
+    course = write_course(tmp_path / "c", modules)
+    package = _build(course, "scorm2004", tmp_path / "out", sco="per-module")
+    assert check_package(package, SCHEMAS).findings == []
+    root = _manifest(package)
+    found = {}
+    for item in _cp(root, "//cp:item[@identifierref]"):
+        maps = _cp(item, "imsss:sequencing/imsss:objectives/imsss:objective/imsss:mapInfo")
+        rules = _cp(item, "imsss:sequencing/imsss:sequencingRules")
+        assert bool(maps) == bool(rules)
+        if maps:
+            found[item.get("parameters")[5:]] = maps[0].get("targetObjectiveID").rsplit(":")[-1]
+    assert found == gates
+
+
 def _runtime_config(package: Path) -> dict:
     with zipfile.ZipFile(package) as zf:
         html = zf.read("index.html").decode("utf-8")
