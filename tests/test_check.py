@@ -221,6 +221,23 @@ def test_schemas_the_package_carries_are_used(good, tmp_path) -> None:
     _only(_errors(broken), r"schema: .*bogus.*\(against the package's own schemas\)")
 
 
+def test_unusable_schemas(good, tmp_path) -> None:
+    official = {p.name: p.read_bytes() for p in (SCHEMAS / "scorm12").glob("*.xsd")}
+    # a carried schema importing from the network: never fetched, reported as a warning
+    official["imscp_rootv1p1p2.xsd"] = official["imscp_rootv1p1p2.xsd"].replace(
+        b'schemaLocation="ims_xml.xsd"', b'schemaLocation="http://example.com/x.xsd"')
+    assert b"http://example.com/x.xsd" in official["imscp_rootv1p1p2.xsd"]
+    package = _write(tmp_path / "remote.zip", _members(good["scorm12"]) + [
+        (zipfile.ZipInfo(name), data) for name, data in sorted(official.items())])
+    report = check_package(package)
+    assert report.errors == [] and not report.schema_checked
+    assert any("cannot load" in w.message for w in report.warnings)
+    # an official folder without the schemas is an error
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _only(_errors(good["scorm12"], empty), "cannot load the SCORM 1.2 schemas")
+
+
 OTHER_TOOL = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="com.example.golf" version="1"
   xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"

@@ -103,7 +103,12 @@ def edition_folder(schemas: Path, edition: str) -> Path:
                       f"{', '.join(sorted(set(files.values())))})")
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)
+def cached_schema(folder: Path, edition: str) -> etree.XMLSchema:
+    """load_schema for folders that do not change (the official schemas)."""
+    return load_schema(folder, edition)
+
+
 def load_schema(folder: Path, edition: str) -> etree.XMLSchema:
     """One XMLSchema importing every namespace of the edition from ``folder``."""
     folder = folder.resolve()
@@ -118,9 +123,10 @@ def load_schema(folder: Path, edition: str) -> etree.XMLSchema:
 
 
 def validate(manifest: etree._ElementTree | etree._Element, schemas: Path,
-             edition: str) -> list[SchemaProblem]:
+             edition: str, cache: bool = True) -> list[SchemaProblem]:
     """Schema problems of a parsed manifest against the edition's schemas under ``schemas``."""
-    schema = load_schema(edition_folder(Path(schemas), edition), edition)
+    folder = edition_folder(Path(schemas), edition)
+    schema = cached_schema(folder, edition) if cache else load_schema(folder, edition)
     if schema.validate(manifest):
         return []
     return [SchemaProblem(e.line, e.message) for e in schema.error_log]
