@@ -1,0 +1,219 @@
+"""A scorm-again LMS in headless Chromium: stage a package, run sessions, keep the CMI data."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packager import api
+from packager.loader import load_course
+from packager.model import Course, Question
+from tests.conftest import ROOT, unzip
+
+HARNESS = ROOT / "tests" / "browser" / "lms.html"
+SCORM_AGAIN = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm-again.js"
+FINISH = {"1.2": "LMSFinish", "2004": "Terminate"}
+READY = """() => {
+  const f = document.getElementById('sco');
+  const d = f && f.contentDocument;
+  return !!d && !!d.documentElement &&
+    d.documentElement.getAttribute('data-packager-ready') === '1';
+}"""
+
+
+def build(course_dir: Path, target: str, out: Path, **options: Any) -> Path:
+    """Build one package with the library API (what the CLI calls)."""
+    (artifact,) = api.build(course_dir, [target], out, options=options)
+    return artifact.path
+
+
+def stage(package: Path, folder: Path) -> Path:
+    """A folder an HTTP server can serve: the harness, scorm-again and the package in pkg/."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HARNESS, folder / "lms.html")
+    shutil.copy(SCORM_AGAIN, folder / "scorm-again.js")
+    unzip(package, folder / "pkg")
+    return folder
+
+
+def carry_over(cmi: dict[str, Any], version: str) -> dict[str, Any]:
+    """What an LMS hands the next session: the data it kept, with entry set from the exit."""
+    cmi = copy.deepcopy(cmi)
+    core = cmi["core"] if version == "1.2" else cmi
+    left = core.pop("exit", "")
+    core.pop("session_time", None)
+    core.pop("total_time", None)
+    if version == "1.2":
+        core["entry"] = "resume" if left == "suspend" else ""
+    else:
+        core["entry"] = "resume" if left == "suspend" else "ab-initio"
+    return cmi
+
+
+def dig(data: dict[str, Any], path: str) -> Any:
+    """cmi JSON by dotted path, e.g. dig(cmi, "core.score.raw")."""
+    for part in path.split("."):
+        data = data[part]
+    return data
+
+
+@dataclass
+class Session:
+    """One launch of the SCO under the harness page."""
+
+    page: Any
+    version: str
+    console: list[str] = field(default_factory=list)  # errors from the course's frame
+    lms_console: list[str] = field(default_factory=list)  # errors scorm-again logged
+
+    @property
+    def ui(self) -> Any:
+        """The course document, for role- and CSS-based locators."""
+        return self.page.frame_locator("#sco")
+
+    @property
+    def frame(self) -> Any:
+        return self.page.main_frame.child_frames[0]
+
+    def log(self) -> list[dict[str, Any]]:
+        return self.page.evaluate("lmsLog")
+
+    def api_errors(self) -> list[dict[str, Any]]:
+        return self.page.evaluate("lmsErrors")
+
+    def cmi(self) -> dict[str, Any]:
+        return self.page.evaluate("cmiData()")
+
+    def sets(self, element: str) -> list[str]:
+        """Every value the SCO wrote to one element, in order."""
+        name = "LMSSetValue" if self.version == "1.2" else "SetValue"
+        return [e["args"][1] for e in self.log() if e["call"] == name and e["args"][0] == element]
+
+    def leave(self) -> dict[str, Any]:
+        """Unload the SCO (the learner leaves); returns the CMI data the LMS keeps."""
+        self.page.evaluate("closeSCO()")
+        self.page.wait_for_function(f"() => calls('{FINISH[self.version]}').length > 0")
+        return self.cmi()
+
+    def finished_cleanly(self) -> None:
+        """Exactly one Finish/Terminate, nothing after it, and never an API error."""
+        log = self.log()
+        ends = [i for i, e in enumerate(log) if e["call"] == FINISH[self.version]]
+        assert len(ends) == 1, f"{len(ends)} {FINISH[self.version]} calls"
+        assert ends[0] == len(log) - 1, f"API calls after finishing: {log[ends[0] + 1:]}"
+        self.assert_clean()
+
+    def assert_clean(self) -> None:
+        assert self.api_errors() == []
+        assert self.lms_console == []
+        assert self.console == []
+
+
+class LMS:
+    """Opens sessions of one staged package in one browser; a new page per session."""
+
+    def __init__(self, browser: Any, base_url: str, version: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.version = version
+        self.pages: list[Any] = []
+
+    def launch(self, cmi: dict[str, Any] | None = None, query: str = "",
+               clock: bool = False) -> Session:
+        page = self.browser.new_page(viewport={"width": 1100, "height": 1000})
+        self.pages.append(page)
+        session = Session(page, self.version)
+
+        def on_console(message: Any) -> None:
+            if message.type != "error":
+                return
+            harness = message.location.get("url", "").split("?")[0].endswith(
+                ("/lms.html", "/scorm-again.js"))
+            (session.lms_console if harness else session.console).append(message.text)
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: session.console.append(f"uncaught: {e}"))
+        if clock:
+            page.clock.install()
+        page.goto(self.base_url + "lms.html")
+        page.evaluate("([v, cmi, launch]) => startLMS(v, cmi, launch)",
+                      [self.version, cmi, "pkg/index.html" + query])
+        page.wait_for_function(READY)
+        return session
+
+    def resume(self, cmi: dict[str, Any], query: str = "") -> Session:
+        return self.launch(carry_over(cmi, self.version), query)
+
+    def close(self) -> None:
+        for page in self.pages:
+            page.close()
+
+
+# ---- driving the course the way a learner does ------------------------------------------
+
+def questions_by_id(course_dir: Path) -> dict[str, Question]:
+    course, _ = load_course(course_dir)
+    assert course is not None
+    return {q.id: q for q in course.questions}
+
+
+def load(course_dir: Path) -> Course:
+    course, _ = load_course(course_dir)
+    assert course is not None
+    return course
+
+
+def answer(fieldset: Any, q: Question, correct: bool) -> None:
+    """Fill one question: with an accepted answer, or with a wrong one."""
+    if q.type == "text":
+        if q.is_free_text:
+            text = "A thoughtful comment."
+        else:
+            text = q.answers[0] if correct else "certainly not the answer"
+        fieldset.locator("input[type=text]").fill(text)
+        return
+    if q.type == "likert":
+        picks: tuple[int, ...] = (len(q.scale) - 1,)
+    elif correct:
+        picks = q.correct_indexes
+    else:
+        picks = tuple(i for i in range(len(q.choice_labels)) if i not in q.correct_indexes)[:1]
+    for i in picks:
+        fieldset.locator(f"input[value='{i}']").check()
+
+
+def current(ui: Any) -> Any:
+    return ui.locator("section.page:not([hidden])")
+
+
+def answer_page(ui: Any, questions: dict[str, Question], correct: bool) -> bool:
+    """Answer and submit the questions on the shown page; False when there was nothing to do."""
+    page = current(ui)
+    todo = False
+    for fs in page.locator("fieldset.question:not([hidden])").all():
+        q = questions[fs.get_attribute("id")[2:]]
+        if fs.locator("input").first.is_disabled():
+            continue  # answered before (final for this attempt)
+        answer(fs, q, correct)
+        todo = True
+    if todo:
+        page.locator("button.submit").click()
+    return todo
+
+
+def walk(ui: Any, questions: dict[str, Question], correct: bool = True,
+         skip_modules: tuple[str, ...] = ()) -> None:
+    """From the shown page to the last: answer every question, submit, press Next."""
+    while True:
+        module = current(ui).get_attribute("id")
+        if not any(module.startswith(f"page-{m}-") for m in skip_modules):
+            answer_page(ui, questions, correct)
+        nxt = ui.locator("button.nav-next")
+        if nxt.is_disabled():
+            return
+        before = current(ui).get_attribute("id")
+        nxt.click()
+        assert current(ui).get_attribute("id") != before

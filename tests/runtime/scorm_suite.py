@@ -1,0 +1,234 @@
+"""One behaviour suite for both SCORM versions; test_scorm12/test_scorm2004 mix it in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ETHICS, ROOTS
+from tests.runtime.lms import answer_page, current, dig, questions_by_id, walk
+
+BASIC = ROOTS / "basic"
+COURSES = [pytest.param(BASIC, id="basic"), pytest.param(ETHICS, id="ethics")]
+
+
+def seat_time_course(tmp_path: Path) -> Path:
+    """The basic course completed by viewing every page and one minute of active time."""
+    course = tmp_path / "seat-time"
+    shutil.copytree(BASIC, course)
+    yaml = (course / "course.yaml").read_text(encoding="utf-8")
+    yaml = yaml.replace("completion: [pages, passed, evaluation]",
+                        "min_minutes: 1\ncompletion: [pages, time]")
+    (course / "course.yaml").write_text(yaml, encoding="utf-8")
+    return course
+
+
+class ScormBehaviour:
+    """What every SCORM version must do; subclasses set ``version`` and read the outcome."""
+
+    version: str
+    location_element: str  # the API's name
+    location_key: str  # its path in scorm-again's CMI JSON
+    entry_element: str
+    exit_element: str
+
+    # -- per version: how the LMS sees the result ----------------------------------------
+
+    def assert_passed(self, cmi: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def assert_not_passed(self, cmi: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def assert_completed_unscored(self, cmi: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def assert_passed_not_completed(self, cmi: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def interactions(self, cmi: dict[str, Any]) -> list[dict[str, Any]]:
+        return [cmi["interactions"][k] for k in sorted(cmi["interactions"], key=int)]
+
+    # -- the behaviour -------------------------------------------------------------------
+
+    @pytest.mark.parametrize("course", COURSES)
+    def test_all_correct_passes_with_100(self, lms: Any, course: Path) -> None:
+        session = lms(course, self.version).launch()
+        walk(session.ui, questions_by_id(course), correct=True)
+        notice = session.ui.locator(".notice")
+        assert "You have completed this course. You passed." in notice.inner_text()
+        cmi = session.leave()
+        self.assert_passed(cmi)
+        assert dig(cmi, self.exit_element) in ("", "normal")  # finished: not suspended
+        results = {i["result"] for i in self.interactions(cmi)}
+        assert results <= {"correct", "neutral"}
+        session.finished_cleanly()
+
+    @pytest.mark.parametrize("course", COURSES)
+    def test_all_wrong_does_not_pass(self, lms: Any, course: Path) -> None:
+        session = lms(course, self.version).launch()
+        walk(session.ui, questions_by_id(course), correct=False)
+        cmi = session.leave()
+        self.assert_not_passed(cmi)
+        assert dig(cmi, self.exit_element) == "suspend"
+        for record in self.interactions(cmi):
+            assert record["result"] in ("wrong", "incorrect", "neutral")
+            # the right response is known only when the learner gives it: never leaked
+            assert not record["correct_responses"], record
+        session.finished_cleanly()
+
+    def test_retake_after_failing(self, lms: Any) -> None:
+        session = lms(BASIC, self.version).launch()
+        questions = questions_by_id(BASIC)
+        walk(session.ui, questions, correct=False, skip_modules=("03-eval",))
+        ui = session.ui
+        ui.locator("button.nav-prev").click()  # back to the post-test's last page
+        page = current(ui)
+        assert "did not pass yet" in page.locator(".page-status").inner_text()
+        page.get_by_role("button", name="Retake the assessment").click()
+        assert current(ui).locator("h1").inner_text() == "Post-test part 1"
+        state = session.frame.evaluate("Packager.state()")
+        assert state["m"][1].endswith(".2")  # second attempt, a new draw
+        walk(ui, questions, correct=True)
+        cmi = session.leave()
+        self.assert_passed(cmi)
+        session.finished_cleanly()
+
+    def test_leave_midway_and_resume(self, lms: Any) -> None:
+        system = lms(BASIC, self.version)
+        questions = questions_by_id(BASIC)
+        first = system.launch()
+        ui = first.ui
+        ui.get_by_role("button", name="Next").click()
+        ui.get_by_role("button", name="Next").click()  # Post-test part 1
+        shown = [fs.get_attribute("id") for fs in
+                 current(ui).locator("fieldset.question:not([hidden])").all()]
+        answer_ids = [fs.get_attribute("id") for fs in current(ui).locator("fieldset").all()]
+        assert answer_page(ui, questions, correct=True)
+        checked = sorted(i.get_attribute("id") for i in current(ui).locator("input:checked").all())
+        feedback = [t for t in current(ui).locator(".q-feedback").all_inner_texts() if t]
+        saved_state = first.frame.evaluate("Packager.state()")
+        cmi = first.leave()
+        assert dig(cmi, self.exit_element) == "suspend"
+        assert dig(cmi, self.location_key) == "02-test-p1"
+        first.finished_cleanly()
+
+        second = system.resume(cmi)
+        ui = second.ui
+        assert current(ui).locator("h1").inner_text() == "Post-test part 1"
+        assert [fs.get_attribute("id") for fs in
+                current(ui).locator("fieldset.question:not([hidden])").all()] == shown
+        assert [fs.get_attribute("id") for fs in current(ui).locator("fieldset").all()] \
+            == answer_ids
+        assert sorted(i.get_attribute("id") for i in
+                      current(ui).locator("input:checked").all()) == checked
+        assert [t for t in current(ui).locator(".q-feedback").all_inner_texts() if t] == feedback
+        resumed = second.frame.evaluate("Packager.state()")
+        assert resumed["m"] == saved_state["m"]  # the same pool draw and attempt
+        assert resumed["t"] >= saved_state["t"]
+        entry = [e["result"] for e in second.log() if e["args"][:1] == [self.entry_element]]
+        assert entry == ["resume"]
+        walk(ui, questions, correct=True)
+        self.assert_passed(second.leave())
+        second.finished_cleanly()
+
+    def test_seat_time_rule(self, lms: Any, tmp_path: Path) -> None:
+        course = seat_time_course(tmp_path)
+        session = lms(course, self.version).launch(clock=True)
+        ui = session.ui
+        while not ui.locator("button.nav-next").is_disabled():
+            ui.locator("button.nav-next").click()
+        counter = ui.locator(".seat-time")
+        session.page.clock.run_for(2000)
+        assert counter.is_visible()
+        assert counter.inner_text() == "Time in course: 0 of 1 minutes"
+        assert not session.frame.evaluate("Packager.rules()")["completed"]
+        session.page.clock.run_for(61_000)
+        assert counter.inner_text() == "Time in course: 1 of 1 minutes"
+        assert session.frame.evaluate("Packager.rules()")["completed"]
+        cmi = session.leave()
+        self.assert_completed_unscored(cmi)
+        assert json.loads(cmi["suspend_data"])["t"] >= 60
+        session.finished_cleanly()
+
+    def test_evaluation_rule(self, lms: Any) -> None:
+        session = lms(BASIC, self.version).launch()
+        questions = questions_by_id(BASIC)
+        walk(session.ui, questions, correct=True, skip_modules=("03-eval",))
+        rules = session.frame.evaluate("Packager.rules()")
+        assert rules["passed"] is True and not rules["completed"]
+        session.page.wait_for_function("() => lmsLog.length > 0")
+        self.assert_passed_not_completed(session.cmi())
+        assert answer_page(session.ui, questions, correct=True)
+        self.assert_passed(session.leave())
+        session.finished_cleanly()
+
+    def test_exit_button_finishes_once(self, lms: Any) -> None:
+        session = lms(BASIC, self.version).launch()
+        ui = session.ui
+        ui.get_by_role("button", name="Next").click()
+        ui.get_by_role("button", name="Exit").click()
+        assert "progress has been saved" in ui.locator(".notice").inner_text()
+        assert ui.get_by_role("button", name="Next").is_disabled()
+        cmi = session.leave()  # unloading afterwards must not call the API again
+        assert dig(cmi, self.exit_element) == "suspend"
+        session.finished_cleanly()
+
+    def test_lms_errors_do_not_break_the_page(self, lms: Any) -> None:
+        session = lms(BASIC, self.version).launch()
+        # The LMS now rejects every bookmark: a real data-type error from scorm-again.
+        session.page.evaluate("el => { window.corrupt = {}; window.corrupt[el] = 'x'.repeat(5000); }",
+                              self.location_element)
+        warnings: list[str] = []
+        session.page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+        ui = session.ui
+        ui.get_by_role("button", name="Next").click()
+        assert current(ui).locator("h1").inner_text() == "Knowledge check"
+        walk(ui, questions_by_id(BASIC), correct=True)
+        cmi = session.leave()
+        self.assert_passed(cmi)
+        errors = session.api_errors()
+        assert errors and {e["args"][0] for e in errors} == {self.location_element}
+        assert any("packager: LMS" in w and self.location_element in w for w in warnings)
+        assert session.console == []
+
+    def test_standalone_without_lms(self, browser: Any, serve_dir: Any, staged: Any,
+                                    page_errors: Any) -> None:
+        from tests.runtime.conftest import TARGETS
+        folder = staged(BASIC, TARGETS[self.version])
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(serve_dir(folder) + "pkg/index.html")
+        page.wait_for_function("() => window.Packager && Packager.ready")
+        notice = page.locator(".notice")
+        assert notice.is_visible()
+        assert "No LMS connection" in notice.inner_text()
+        page.get_by_role("button", name="Next").click()
+        assert page.locator("section.page:not([hidden]) h1").inner_text() == "Knowledge check"
+        assert errors == []
+        page.close()
+
+    def test_per_module_scos(self, lms: Any) -> None:
+        system = lms(BASIC, self.version, sco="per-module")
+        questions = questions_by_id(BASIC)
+        test = system.launch(query="?sco=02-test")
+        ui = test.ui
+        assert ui.locator(".page-count").inner_text() == "Page 1 of 2"
+        assert current(ui).locator("h1").inner_text() == "Post-test part 1"
+        walk(ui, questions, correct=True)
+        assert ui.locator(".page-count").inner_text() == "Page 2 of 2"
+        cmi = test.leave()
+        self.assert_passed(cmi)
+        test.finished_cleanly()
+
+        lesson = system.launch(query="?sco=01-lesson")
+        ui = lesson.ui
+        assert ui.locator(".page-count").inner_text() == "Page 1 of 2"
+        walk(ui, questions, correct=True)
+        cmi = lesson.leave()
+        self.assert_completed_unscored(cmi)
+        lesson.finished_cleanly()
