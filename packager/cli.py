@@ -177,5 +177,18 @@ def certificate_code(course_dir: str, learner: str, completed_on: str, code: str
     sys.exit(0 if matches else 1)
 
 
+@cli.command()
+@click.argument("course_dir", type=click.Path(file_okay=False))
+@click.option("--port", type=click.IntRange(0, 65535), default=8040, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+              help="Open the inspector in a browser.")
+def preview(course_dir: str, port: int, open_browser: bool) -> None:
+    """Serve the course with live reload inside an LMS inspector (builds in memory)."""
+    from packager.preview import serve  # watchfiles and the server load only for this command
+
+    serve(course_dir, port=port, open_browser=open_browser)
+
+
 def main() -> None:
     cli(prog_name="packager")
