@@ -115,6 +115,7 @@ def test_case_only_difference_gets_a_hint(good, tmp_path) -> None:
     ("/etc/absolute.html", "absolute path", None),
     ("C:/absolute.html", "absolute path", None),
     ("runtime\\back.js", "backslash", None),
+    ("..\\escape.html", r"'\.\.' or '\.' in the path", None),
     ("index.html", "duplicate name in the zip", None),
     ("link.html", "symbolic link", 0o120777),
 ])
@@ -186,6 +187,18 @@ def test_no_manifest_and_nested_manifest(good, tmp_path) -> None:
     nested = _plant(good["scorm12"], tmp_path, lambda ms: [
         (zipfile.ZipInfo("course/" + i.filename), d) for i, d in ms])
     _only(_errors(nested), r"no imsmanifest\.xml at the root.*found course/imsmanifest\.xml")
+
+
+def test_damaged_manifest_data(good, tmp_path) -> None:
+    data = bytearray(good["scorm12"].read_bytes())
+    with zipfile.ZipFile(good["scorm12"]) as zf:
+        info = zf.getinfo("imsmanifest.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 10, start + 40):
+        data[i] ^= 0xFF  # corrupt the deflated bytes: a CRC or inflate error, not a crash
+    path = tmp_path / "damaged.zip"
+    path.write_bytes(bytes(data))
+    _only(_errors(path), r"imsmanifest\.xml: error: (cannot read|malformed XML)")
 
 
 def test_not_a_zip(tmp_path) -> None:

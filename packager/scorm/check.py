@@ -6,6 +6,7 @@ import re
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -124,7 +125,7 @@ class _Checker:
         total = 0
         for info in infos:
             name = info.filename
-            parts = name.split("/")
+            parts = re.split(r"[/\\]", name)
             if name.startswith("/") or _DRIVE.match(name):
                 self.error("absolute path in the zip", name)
             if "\\" in name:
@@ -144,12 +145,13 @@ class _Checker:
         for name, count in sorted(counts.items()):
             if count > 1:
                 self.error(f"duplicate name in the zip ({count} entries)", name)
-        folded = Counter(n.lower() for n in counts)
+        by_case: dict[str, list[str]] = {}
         for name in sorted(counts):
-            if folded[name.lower()] > 1 and name == min(
-                    n for n in counts if n.lower() == name.lower()):
-                self.warning("names differ only in case: they collide on Windows and macOS",
-                             name)
+            by_case.setdefault(name.lower(), []).append(name)
+        for group in by_case.values():
+            if len(group) > 1:
+                self.warning(f"names differ only in case ({', '.join(group)}): they collide "
+                             "on Windows and macOS", group[0])
         if total > MAX_TOTAL_BYTES:
             self.error(f"{total:,} bytes uncompressed, over the {MAX_TOTAL_BYTES:,} allowed")
         return {n for n in counts if not n.endswith("/")}
@@ -168,7 +170,11 @@ class _Checker:
             self.error(f"{info.file_size:,} bytes, over the {MAX_MANIFEST_BYTES:,} accepted",
                        MANIFEST)
             return None
-        data = _bounded_read(zf, info, MAX_MANIFEST_BYTES)
+        try:
+            data = _bounded_read(zf, info, MAX_MANIFEST_BYTES)
+        except UNREADABLE as exc:
+            self.error(f"cannot read: {exc}", MANIFEST)
+            return None
         if data is None:
             self.error("larger than its zip header says", MANIFEST)
             return None
@@ -336,7 +342,11 @@ class _Checker:
         if needed <= set(carried):
             with tempfile.TemporaryDirectory(prefix="packager-check-") as tmp:
                 for name in carried:
-                    data = _bounded_read(zf, zf.getinfo(name), MAX_SCHEMA_BYTES)
+                    try:
+                        data = _bounded_read(zf, zf.getinfo(name), MAX_SCHEMA_BYTES)
+                    except UNREADABLE as exc:
+                        self.error(f"cannot read: {exc}", name)
+                        return
                     if data is None:
                         self.error("schema file too large", name)
                         return
@@ -367,6 +377,10 @@ def _bounded_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byt
     with zf.open(info) as fh:
         data = fh.read(limit + 1)
     return None if len(data) > limit else data
+
+
+# what a damaged or exotic member raises when read (bad CRC, bad deflate data, deflate64)
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
 def _base(res: etree._Element) -> str:
