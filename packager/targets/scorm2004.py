@@ -174,9 +174,10 @@ class Scorm2004Target(ScormTarget):
         self.sub(seq, "adlseq", "constrainedChoiceConsiderations", constrainChoice="true")
 
     def organization_extras(self, ctx: BuildContext, org: etree._Element) -> None:
-        if self.layout(ctx) == "single":
-            return
-        # global objectives live for this course's attempt only, never across courses
-        org.set(f"{{{ADLSEQ}}}objectivesGlobalToSystem", "false")
+        if self.layout(ctx) != "single":
+            # global objectives live for this course's attempt only, never across courses
+            org.set(f"{{{ADLSEQ}}}objectivesGlobalToSystem", "false")
+        # flow lets a Start request deliver the first SCO: strict players otherwise wait
+        # for the learner to pick it from a menu
         seq = self.sub(org, "imsss", "sequencing")
         self.sub(seq, "imsss", "controlMode", choice="true", flow="true")

@@ -8,9 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from packager import api
+from packager.cli import cli
 from packager.diagnostics import CourseError, UsageError
 from packager.loader import load_course
 from packager.scorm import schema
@@ -162,6 +164,8 @@ def test_2004_content_sets_completion_and_objectives(packages, sco) -> None:
     root = _manifest(packages[("scorm2004", sco, False)])
     leaves = _cp(root, "//cp:item[@identifierref]")
     assert len(leaves) == (1 if sco == "single" else 3)
+    (mode,) = _cp(root, "//cp:organization/imsss:sequencing/imsss:controlMode")
+    assert mode.get("flow") == "true"  # a Start request can deliver the first SCO
     for item in leaves:
         (controls,) = _cp(item, "imsss:sequencing/imsss:deliveryControls")
         assert controls.get("completionSetByContent") == "true"
@@ -269,6 +273,21 @@ def test_runtime_config_carries_target_layout_and_profile(tmp_path: Path) -> Non
     assert config["profile"] == "completed-failed"
     default = _runtime_config(_build(ROOTS / "basic", "scorm12", tmp_path / "d"))
     assert default["profile"] == "passed-incomplete" and default["sco"] == "single"
+
+
+def test_cli_options_reach_the_packages(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [
+        "build", str(ROOTS / "basic"), "-t", "scorm12", "-t", "scorm2004", "--sco",
+        "per-module", "--profile", "completed-failed", "--mastery", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    s12, s2004 = tmp_path / "basic-1.0.0-scorm12.zip", tmp_path / "basic-1.0.0-scorm2004.zip"
+    assert _runtime_config(s12)["profile"] == "completed-failed"
+    assert _runtime_config(s2004)["sco"] == "per-module"
+    assert _cp(_manifest(s12), "//adlcp:masteryscore")
+    assert _cp(_manifest(s2004), "//imsss:minNormalizedMeasure")
+    assert len(_cp(_manifest(s2004), "//cp:item[@parameters]")) == 3
+    result = CliRunner().invoke(cli, ["check", str(s12), str(s2004), "--schemas", str(SCHEMAS)])
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("options", [{"sco": "per-lesson"}, {"profile": "passed"}])
