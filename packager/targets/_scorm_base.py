@@ -157,8 +157,9 @@ class ScormTarget(Target):
         else:
             self.module_items(ctx, org)
             shared = [f for f in files if f != "index.html"]
-            for module in course.modules:
-                self.resource(resources, self.module_resource_id(module), ["index.html"],
+            # resources in launch order, so the first resource is the first SCO launched
+            for ref in org.xpath("//cp:item/@identifierref", namespaces={"cp": self.nsmap[None]}):
+                self.resource(resources, str(ref), ["index.html"],
                               depends=self.shared_resource_id(course))
             self.resource(resources, self.shared_resource_id(course), shared, sco=False)
         self.organization_extras(ctx, org)

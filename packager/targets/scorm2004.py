@@ -115,7 +115,7 @@ class Scorm2004Target(ScormTarget):
 
     def _waits_for(self, ctx: BuildContext, module: Module | None) -> str | None:
         """The global a module waits for: the lessons, or for the evaluation a passed test."""
-        if module is None or module.kind == "lesson":
+        if module is None or module.kind == "lesson" or module in self._before_lessons(ctx.course):
             return None
         has_test = any(m.kind == "assessment" for m in ctx.course.modules)
         if module.kind == "evaluation" and has_test:
@@ -143,6 +143,9 @@ class Scorm2004Target(ScormTarget):
         """Lessons grouped in one cluster (in order), then the post-test and evaluation."""
         course = ctx.course
         lessons = self._lessons(course)
+        before = self._before_lessons(course)
+        for module in before:  # e.g. a pre-test: kept first, and open from the start
+            self.module_item(ctx, org, module)
         if lessons:
             cluster = self.cp(org, "item", identifier=xml_id("LESSONS", course.id))
             self.cp(cluster, "title", "Lessons")
@@ -150,8 +153,14 @@ class Scorm2004Target(ScormTarget):
                 self.module_item(ctx, cluster, module)
             self._lessons_sequencing(ctx, cluster)
         for module in course.modules:
-            if module.kind != "lesson":
+            if module.kind != "lesson" and module not in before:
                 self.module_item(ctx, org, module)
+
+    def _before_lessons(self, course: Course) -> list[Module]:
+        lessons = self._lessons(course)
+        if not lessons:
+            return []
+        return list(course.modules[:course.modules.index(lessons[0])])
 
     def _lessons_sequencing(self, ctx: BuildContext, cluster: etree._Element) -> None:
         """In order; the cluster counts as satisfied once every lesson is completed."""

@@ -237,10 +237,15 @@ SURVEY = ("---\ntitle: Survey\nkind: evaluation\n---\n# How was it?\n\n```quiz\n
           "type: likert\nprompt: Useful?\nscale: [Poor, Fair, Good]\n```\n")
 
 
+PRETEST = ("---\ntitle: Pre\nkind: assessment\n---\n# Pre-test\n\n```quiz\nid: p1\n"
+           "type: true-false\nprompt: Ready?\nanswer: true\n```\n")
+
+
 @pytest.mark.parametrize(("modules", "gates"), [
     ({"01-l": LESSON, "02-survey": SURVEY}, {"02-survey": "lessons"}),
     ({"01-survey": SURVEY}, {}),
-], ids=["lesson-and-survey", "survey-only"])
+    ({"01-pre": PRETEST, "02-l": LESSON, "03-survey": SURVEY}, {"03-survey": "passed"}),
+], ids=["lesson-and-survey", "survey-only", "pre-test"])
 def test_2004_per_module_without_a_test(tmp_path: Path, modules: dict, gates: dict) -> None:
     course = write_course(tmp_path / "c", modules)
     package = _build(course, "scorm2004", tmp_path / "out", sco="per-module")
