@@ -91,8 +91,11 @@ class _CookieCheckPage(CookiesAllowedCheckPage):
     def get_js_block(self) -> str:
         # Test the cookie the way the tool sets its own: partitioned, so a browser that blocks
         # third-party cookies but allows CHIPS stays in the iframe instead of a new window.
-        return super().get_js_block().replace("'; SameSite=None; secure'",
-                                              "'; SameSite=None; Secure; Partitioned'")
+        attrs = "; SameSite=None; Secure; Partitioned"
+        expired = "01-Jan-1970 00:00:01 GMT"
+        return (super().get_js_block()
+                .replace("'; SameSite=None; secure'", f"'{attrs}'")
+                .replace(f'{expired}"', f'{expired}; path=/{attrs}"'))
 
 
 class _Login(OIDCLogin):

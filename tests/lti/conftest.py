@@ -1,0 +1,111 @@
+"""Fixtures for the LTI tests: a test platform, the tool server, and a browser that maps
+platform.test to 127.0.0.1 so the tool runs in a cross-site iframe (localhost vs platform.test)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from packager import api
+from packager.lti.config import ToolSettings
+from packager.lti.flask_app import create_app
+from packager.lti.keys import generate_key
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOTS
+from tests.lti.platform import Platform
+
+
+@pytest.fixture(scope="session")
+def lti_browser():
+    """Headless system Chromium; platform.test resolves to 127.0.0.1."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
+            *CHROMIUM_ARGS, "--host-resolver-rules=MAP platform.test 127.0.0.1"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def lti_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The basic course built once as an LTI bundle, and the tool's key pair."""
+    root = tmp_path_factory.mktemp("lti")
+    bundles = root / "bundles"
+    api.build(ROOTS / "basic", ["lti"], bundles)
+    generate_key(root / "keys")
+    return {"bundles": bundles, "keys": root / "keys", "root": root}
+
+
+@dataclass
+class RunningTool:
+    """A tool server on localhost in this process."""
+
+    base: str
+    app: Any
+    server: Any
+    settings: ToolSettings
+    registrations: Path
+    stopped: bool = field(default=False)
+
+    @property
+    def tool(self) -> Any:
+        return self.app.extensions["packager_lti"]
+
+    def stop(self) -> None:
+        if not self.stopped:
+            self.server.shutdown()
+            self.tool.close()
+            self.stopped = True
+
+
+def write_registrations(path: Path, *platforms_and_clients: tuple[Platform, Any]) -> None:
+    data: dict[str, list[dict[str, Any]]] = {}
+    for platform, client in platforms_and_clients:
+        data.setdefault(platform.issuer, []).append(platform.registration_entry(client))
+    path.write_text(json.dumps(data, indent=1))
+
+
+@pytest.fixture
+def platform() -> Iterator[Platform]:
+    p = Platform().start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def start_tool(lti_files: dict[str, Path], tmp_path: Path) -> Iterator[Callable[..., RunningTool]]:
+    """Start a tool server registered with the given platform (client tool-1, dep-1)."""
+    running: list[RunningTool] = []
+
+    def start(platform: Platform | None = None, db: str | None = None,
+              **overrides: Any) -> RunningTool:
+        registrations = tmp_path / "platforms.json"
+        if not registrations.exists():
+            registrations.write_text("{}")
+        settings = ToolSettings(bundles=lti_files["bundles"], platforms=registrations,
+                                keys=lti_files["keys"],
+                                db=db or f"sqlite:///{tmp_path}/tool.sqlite",
+                                outbox_interval=0.1, backoff=0.2, backoff_max=1.0)
+        for name, value in overrides.items():
+            setattr(settings, name, value)
+        app = create_app(settings)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://localhost:{server.server_port}"
+        tool = RunningTool(base, app, server, settings, registrations)
+        running.append(tool)
+        if platform is not None:
+            client = platform.add_client(base)
+            write_registrations(registrations, (platform, client))
+        return tool
+
+    yield start
+    for tool in running:
+        tool.stop()
