@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from packager import __version__
 from packager.answerkey import canonical_responses, text_limit
@@ -57,6 +57,8 @@ class LtiTarget(Target):
     name = "lti"
     adapter = "lti"
     description = "LTI 1.3 bundle for `packager lti serve` (graded on the server)"
+    # Read by the server only; never served to a browser (see the behaviour suite).
+    server_side_files: ClassVar[tuple[str, ...]] = ("answerkey.json",)
 
     def _document(self, ctx: BuildContext, course: Course,
                   rendered: RenderedCourse) -> tuple[bytes, dict[str, Any]]:
