@@ -189,31 +189,38 @@ def current(ui: Any) -> Any:
     return ui.locator("section.page:not([hidden])")
 
 
+PAGE_INFO = """sec => ({
+  id: sec.id,
+  todo: Array.from(sec.querySelectorAll("fieldset.question:not([hidden])"))
+    .filter(fs => !fs.querySelector("input").disabled).map(fs => fs.id.slice(2)),
+  last: document.querySelector("button.nav-next").disabled,
+})"""
+
+
+def page_info(ui: Any) -> dict[str, Any]:
+    """The shown page in one round trip: its id, its open questions, whether it is the last."""
+    return current(ui).evaluate(PAGE_INFO)
+
+
 def answer_page(ui: Any, questions: dict[str, Question], correct: bool) -> bool:
     """Answer and submit the questions on the shown page; False when there was nothing to do."""
+    todo = page_info(ui)["todo"]
     page = current(ui)
-    todo = False
-    for fs in page.locator("fieldset.question:not([hidden])").all():
-        q = questions[fs.get_attribute("id")[2:]]
-        if fs.locator("input").first.is_disabled():
-            continue  # answered before (final for this attempt)
-        answer(fs, q, correct)
-        todo = True
+    for qid in todo:  # answered questions are final for the attempt: skipped
+        answer(page.locator(f"#q-{qid}"), questions[qid], correct)
     if todo:
         page.locator("button.submit").click()
-    return todo
+    return bool(todo)
 
 
 def walk(ui: Any, questions: dict[str, Question], correct: bool = True,
          skip_modules: tuple[str, ...] = ()) -> None:
     """From the shown page to the last: answer every question, submit, press Next."""
     while True:
-        module = current(ui).get_attribute("id")
-        if not any(module.startswith(f"page-{m}-") for m in skip_modules):
+        info = page_info(ui)
+        if not any(info["id"].startswith(f"page-{m}-") for m in skip_modules):
             answer_page(ui, questions, correct)
-        nxt = ui.locator("button.nav-next")
-        if nxt.is_disabled():
+        if info["last"]:
             return
-        before = current(ui).get_attribute("id")
-        nxt.click()
-        assert current(ui).get_attribute("id") != before
+        ui.locator("button.nav-next").click()
+        assert page_info(ui)["id"] != info["id"]

@@ -181,10 +181,11 @@ class ScormBehaviour:
     def test_lms_errors_do_not_break_the_page(self, lms: Any) -> None:
         session = lms(BASIC, self.version).launch()
         # The LMS now rejects every bookmark: a real data-type error from scorm-again.
-        session.page.evaluate("el => { window.corrupt = {}; window.corrupt[el] = 'x'.repeat(5000); }",
+        session.page.evaluate("el => { window.corrupt = {[el]: 'x'.repeat(5000)}; }",
                               self.location_element)
         warnings: list[str] = []
-        session.page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+        session.page.on("console",
+                        lambda m: warnings.append(m.text) if m.type == "warning" else None)
         ui = session.ui
         ui.get_by_role("button", name="Next").click()
         assert current(ui).locator("h1").inner_text() == "Knowledge check"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tests.runtime.scorm_suite import ScormBehaviour
+from tests.runtime.lms import questions_by_id, walk
+from tests.runtime.scorm_suite import BASIC, ScormBehaviour
 
 
 class TestScorm2004(ScormBehaviour):
@@ -30,3 +32,59 @@ class TestScorm2004(ScormBehaviour):
 
     def assert_passed_not_completed(self, cmi: dict[str, Any]) -> None:
         assert (cmi["completion_status"], cmi["success_status"]) == ("incomplete", "passed")
+
+
+DURATION = r"PT(\d+H)?(\d+M)?\d+(\.\d\d?)?S"
+
+
+def test_data_model_formats(lms: Any) -> None:
+    """Interactions in the 2004 response formats; objectives per module; ISO 8601 times."""
+    session = lms(BASIC, "2004").launch()
+    walk(session.ui, questions_by_id(BASIC), correct=True)
+    cmi = session.leave()
+    session.finished_cleanly()
+    records = {r["id"]: r for r in cmi["interactions"].values()}
+    expected = {  # id: (type, learner_response, result)
+        "kc-1": ("choice", "b", "correct"), "t-single": ("choice", "b", "correct"),
+        "t-multiple": ("choice", "a[,]c", "correct"), "t-tf": ("true-false", "true", "correct"),
+        "t-text": ("fill-in", "Tarasoff", "correct"), "ev-1": ("likert", "e", "neutral"),
+        "ev-2": ("long-fill-in", "A thoughtful comment.", "neutral"),
+    }
+    assert len(records) == 6  # the pool draws 3 of the 4 post-test questions
+    for urn, record in records.items():
+        qid = urn.removeprefix("urn:packager:basic:")
+        assert urn != qid
+        assert (record["type"], record["learner_response"], record["result"]) == expected[qid]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d\d?)?Z", record["timestamp"])
+        assert re.fullmatch(DURATION, record["latency"])
+        assert record["description"]
+        patterns = [c["pattern"] for c in record["correct_responses"].values()]
+        assert patterns == ([record["learner_response"]] if record["result"] == "correct"
+                            else [])
+    objectives = {o["id"]: o for o in cmi["objectives"].values()}
+    assert set(objectives) == {"01-lesson", "02-test", "03-eval"}
+    test = objectives["02-test"]
+    assert (test["success_status"], test["completion_status"], test["score"]["scaled"]) == \
+        ("passed", "completed", "1")
+    assert (objectives["01-lesson"]["success_status"],
+            objectives["01-lesson"]["completion_status"]) == ("unknown", "completed")
+    assert re.fullmatch(DURATION, session.sets("cmi.session_time")[0])
+    assert session.sets("cmi.exit") == ["normal"]
+    log = [(e["call"], e["args"][0] if e["args"] else "") for e in session.log()]
+    scaled = log.index(("SetValue", "cmi.score.scaled"))
+    status = log.index(("SetValue", "cmi.success_status"), scaled)
+    assert ("Commit", "") in log[status:]
+
+
+def test_retake_updates_interactions_in_place(lms: Any) -> None:
+    """A retake rewrites the same interaction records: a long course never runs out of them."""
+    session = lms(BASIC, "2004").launch()
+    questions = questions_by_id(BASIC)
+    walk(session.ui, questions, correct=False, skip_modules=("03-eval",))
+    session.ui.get_by_role("button", name="Previous").click()
+    session.ui.get_by_role("button", name="Retake the assessment").click()
+    walk(session.ui, questions, correct=True)
+    cmi = session.leave()
+    session.finished_cleanly()
+    ids = [r["id"] for r in cmi["interactions"].values()]
+    assert len(ids) == len(set(ids))
