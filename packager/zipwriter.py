@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -20,6 +21,9 @@ STORED_SUFFIXES = frozenset({
 })
 FIXED_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
 CHUNK = 1 << 20
+# Temp files are ".<output name>.<pid>.<random>.tmp" beside the output: the pid lets a later
+# build remove the leftovers of a writer that was killed (kill -9 cannot clean up).
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$")
 
 
 def build_timestamp() -> tuple[int, int, int, int, int, int]:
@@ -51,6 +55,34 @@ def _zipinfo(name: str, stamp: tuple[int, int, int, int, int, int]) -> zipfile.Z
     return info
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def sweep_stale_temps(folder: Path) -> list[Path]:
+    """Remove temp files left in ``folder`` by writers that no longer run; returns them."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = _TEMP.match(name)
+        if match and int(match["pid"]) != os.getpid() and not _alive(int(match["pid"])):
+            try:
+                (folder / name).unlink()
+                removed.append(folder / name)
+            except OSError:
+                pass  # gone already, or not ours to remove: never fail a build over it
+    return removed
+
+
 def write_zip(path: Path, entries: list[Entry]) -> Path:
     """Write entries to ``path`` atomically: a temp file in the same folder, then rename.
 
@@ -60,9 +92,14 @@ def write_zip(path: Path, entries: list[Entry]) -> Path:
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise PackagerError(f"internal: duplicate package entries {dupes}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     stamp = build_timestamp()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temps(path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                        dir=path.parent)
+    except OSError as exc:
+        raise PackagerError(f"cannot write {path}: {exc.strerror or exc}") from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
