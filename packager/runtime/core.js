@@ -486,6 +486,9 @@
     var submit = $(".submit", sec);
     if (submit) submit.disabled = allLocked;
     updateRetake(pi);
+    var status = $(".page-status", sec);
+    // A returning learner sees that the page was submitted, as they left it.
+    if (S.sub[pi] && status && !status.textContent) setStatus(status, "Submitted. See the feedback under each question.");
   }
   function updateRetake(pi) {
     var sec = view.pages[pi], btn = $(".retake", sec), mi = DATA.pages[pi].module, m = DATA.modules[mi];
