@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
+
+from lxml import etree
 
 from tests.runtime.lms import questions_by_id, walk
 from tests.runtime.scorm_suite import BASIC, ScormBehaviour
@@ -88,3 +91,30 @@ def test_retake_updates_interactions_in_place(lms: Any) -> None:
     session.finished_cleanly()
     ids = [r["id"] for r in cmi["interactions"].values()]
     assert len(ids) == len(set(ids))
+
+
+def manifest_objectives(site: Path, module_id: str) -> list[str]:
+    """The objective IDs the manifest gives one module's item (an LMS seeds cmi with them)."""
+    tree = etree.parse(str(site / "pkg" / "imsmanifest.xml"))
+    (item,) = tree.xpath("//*[local-name()='item'][@parameters=$p]", p=f"?sco={module_id}")
+    return [el.get("objectiveID") for el in item.xpath(
+        "./*[local-name()='sequencing']/*[local-name()='objectives']/*")]
+
+
+def test_per_module_sco_reports_on_the_manifest_objectives(lms: Any, staged: Any) -> None:
+    """Per-module layout: the post-test SCO writes its result on the primary objective the
+    manifest declared (no duplicate entries), and reports nothing about other modules."""
+    ids = manifest_objectives(staged(BASIC, "scorm2004", sco="per-module"), "02-test")
+    assert ids[0] == "02-test"
+    seeded = {"objectives": {str(i): {"id": oid} for i, oid in enumerate(ids)}}
+    system = lms(BASIC, "2004", sco="per-module")
+    session = system.launch(cmi=seeded, query="?sco=02-test")
+    walk(session.ui, questions_by_id(BASIC), correct=True)
+    cmi = session.leave()
+    session.finished_cleanly()
+    objectives = [o["id"] for o in cmi["objectives"].values()]
+    assert objectives == ids  # reused, none added: nothing about the lesson or evaluation
+    primary = cmi["objectives"]["0"]
+    assert (primary["success_status"], primary["completion_status"],
+            primary["score"]["scaled"]) == ("passed", "completed", "1")
+    assert (cmi["completion_status"], cmi["success_status"]) == ("completed", "passed")
