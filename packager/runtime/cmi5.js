@@ -163,6 +163,7 @@
     return batch;
   }
   function pump() {
+    if (failures > 30) failures = 30; // keeps the backoff arithmetic finite
     if (busy || !token) return;
     var batch = nextBatch();
     if (!batch.length) return;
@@ -178,7 +179,7 @@
       if (outcome === "retry") {
         failures++;
         clearTimeout(retryTimer);
-        retryTimer = setTimeout(pump, Math.min(10000, 500 * Math.pow(2, Math.min(failures, 5))));
+        retryTimer = setTimeout(pump, Math.min(4000, 250 * Math.pow(2, failures)));
         return;
       }
       if (outcome === "drop" && window.console) console.warn("packager: the LRS refused", batch);

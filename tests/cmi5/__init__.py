@@ -1,0 +1,1 @@
+"""cmi5 tests: the course structure, and launches against a real LRS (Ralph)."""
