@@ -64,12 +64,18 @@ def validate(course_dirs: tuple[str, ...], strict: bool, fmt: str) -> None:
               default="passed-incomplete", show_default=True,
               help="SCORM 1.2 lesson_status reporting profile.")
 @click.option("--mastery", is_flag=True, help="Write a mastery score into SCORM manifests.")
+@click.option("--au", type=click.Choice(["single", "per-module"]), default="single",
+              show_default=True, help="cmi5 layout: one AU, or one per module.")
+@click.option("--iri-base", default=None,
+              help="cmi5: base IRI of the course, AU and question IRIs "
+                   "(default https://packager.example/courses/).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def build(course_dirs: tuple[str, ...], targets: tuple[str, ...], out_dir: str,
           version: str | None, strict: bool, force: bool, jobs: int | None, sco: str,
-          profile: str, mastery: bool, fmt: str) -> None:
+          profile: str, mastery: bool, au: str, iri_base: str | None, fmt: str) -> None:
     """Build packages of one or more courses (or a folder of courses) into --out."""
-    options = {"sco": sco, "profile": profile, "mastery": mastery}
+    options = {"sco": sco, "profile": profile, "mastery": mastery, "au": au,
+               "iri_base": iri_base}
     with progress_display(enabled=fmt == "text") as progress:
         result = batch.build_many(list(course_dirs), list(targets), out_dir, version=version,
                                   strict=strict, force=force, jobs=jobs, options=options,

@@ -144,8 +144,8 @@ class LMS:
         page.wait_for_function(READY)
         return session
 
-    def resume(self, cmi: dict[str, Any], query: str = "") -> Session:
-        return self.launch(carry_over(cmi, self.version), query)
+    def resume(self, cmi: dict[str, Any], query: str = "", clock: bool = False) -> Session:
+        return self.launch(carry_over(cmi, self.version), query, clock)
 
     def close(self) -> None:
         for page in self.pages:

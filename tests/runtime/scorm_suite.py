@@ -137,23 +137,53 @@ class ScormBehaviour:
         second.finished_cleanly()
 
     def test_seat_time_rule(self, lms: Any, tmp_path: Path) -> None:
-        course = seat_time_course(tmp_path)
-        session = lms(course, self.version).launch(clock=True)
-        ui = session.ui
+        system = lms(seat_time_course(tmp_path), self.version)
+        first = system.launch(clock=True)
+        ui = first.ui
         while not ui.locator("button.nav-next").is_disabled():
             ui.locator("button.nav-next").click()
         counter = ui.locator(".seat-time")
-        session.page.clock.run_for(2000)
+        first.page.clock.run_for(2000)
         assert counter.is_visible()
         assert counter.inner_text() == "Time in course: 0 of 1 minutes"
-        assert not session.frame.evaluate("Packager.rules()")["completed"]
-        session.page.clock.run_for(61_000)
+        first.page.clock.run_for(30_000)
+        assert not first.frame.evaluate("Packager.rules()")["completed"]
+        cmi = first.leave()  # every page seen, half the time: not complete yet
+        assert dig(cmi, self.exit_element) == "suspend"
+        assert json.loads(cmi["suspend_data"])["t"] >= 30
+        first.finished_cleanly()
+
+        second = system.resume(cmi, clock=True)  # the time spent is restored
+        counter = second.ui.locator(".seat-time")
+        assert second.frame.evaluate("Packager.state()")["t"] >= 30
+        second.page.clock.run_for(31_000)
         assert counter.inner_text() == "Time in course: 1 of 1 minutes"
-        assert session.frame.evaluate("Packager.rules()")["completed"]
-        cmi = session.leave()
+        assert second.frame.evaluate("Packager.rules()")["completed"]
+        cmi = second.leave()
         self.assert_completed_unscored(cmi)
         assert json.loads(cmi["suspend_data"])["t"] >= 60
-        session.finished_cleanly()
+        second.finished_cleanly()
+
+    def test_commits_when_hidden(self, lms: Any) -> None:
+        session = lms(BASIC, self.version).launch()
+        session.page.wait_for_timeout(1100)  # a second of active time not yet saved
+        before = len(session.log())
+        session.frame.evaluate("""() => {
+            Object.defineProperty(document, "visibilityState",
+                                  {value: "hidden", configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""")
+        calls = [e["call"] for e in session.log()[before:]]
+        assert calls[-1] in ("LMSCommit", "Commit")
+        assert json.loads(session.cmi()["suspend_data"])["t"] >= 1
+        session.assert_clean()
+
+    def test_learner_name_from_the_lms(self, lms: Any) -> None:
+        key = {"1.2": "student_name", "2004": "learner_name"}[self.version]
+        seeded = {"core": {key: "Doe, Jane"}} if self.version == "1.2" else {key: "Doe, Jane"}
+        session = lms(BASIC, self.version).launch(cmi=seeded)
+        assert session.frame.evaluate("Packager.learnerName") == "Doe, Jane"
+        session.assert_clean()
 
     def test_evaluation_rule(self, lms: Any) -> None:
         session = lms(BASIC, self.version).launch()
