@@ -237,7 +237,14 @@
     renderQueued = true;
     setTimeout(function () { renderQueued = false; render(); }, 30);
   }
+  function shown(value) {
+    // Values as the LMS got them, quoted; long ones (suspend_data) cut, with their length.
+    value = String(value);
+    return "\u201c" + (value.length > 160 ? value.slice(0, 160) + "\u2026" : value) + "\u201d" +
+      (value.length > 160 ? " (" + value.length.toLocaleString("en") + " characters)" : "");
+  }
   function renderLog() {
+    // Newest first: the call that just happened is the one the author is looking for.
     var list = $("#log");
     for (; logShown < state.log.length; logShown++) {
       var e = state.log[logShown], li;
@@ -245,14 +252,14 @@
       else {
         li = el("li", null, e.code !== "0" ? "err" : "");
         li.appendChild(el("span", e.method, "m"));
-        var args = e.element ? "(" + e.element + (/SetValue$/.test(e.method) ? ", " + JSON.stringify(e.value) : "") + ")" : "()";
+        var args = e.element ? "(" + e.element + (/SetValue$/.test(e.method) ? ", " + shown(e.value) : "") + ")" : "()";
         li.appendChild(document.createTextNode(args + " \u2192 "));
-        li.appendChild(el("span", /GetValue$/.test(e.method) ? JSON.stringify(e.result) : e.result, "r"));
+        li.appendChild(el("span", /GetValue$/.test(e.method) ? shown(e.result) : e.result, "r"));
         if (e.code !== "0") li.appendChild(document.createTextNode("  error " + e.code + " " + e.error));
       }
-      list.appendChild(li);
+      list.insertBefore(li, list.firstChild);
     }
-    while (list.children.length > MAX_LOG_ROWS) list.removeChild(list.firstChild);
+    while (list.children.length > MAX_LOG_ROWS) list.removeChild(list.lastChild);
     var calls = state.log.filter(function (e) { return !e.marker; });
     $("#call-count").textContent = calls.length + " call(s), " + calls.filter(function (e) { return e.code !== "0"; }).length + " error(s)";
   }

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from packager.cli import cli
 from packager.preview import PreviewServer
-from tests.conftest import ROOT, ROOTS
+from tests.conftest import ETHICS, ROOT, ROOTS
 
 LESSON = "modules/01-lesson.md"
 READY = """(session) => {
@@ -206,8 +206,9 @@ def test_panel_shows_calls_suspend_data_size_and_interactions(inspector: Any):
     assert "01-lesson-p2" in model  # the bookmark (lesson_location)
     # The log lists each call with its element, value and result code.
     text = inspector.inner_text("#log")
-    assert 'LMSSetValue(cmi.interactions.0.student_response, "b") → true' in text
-    assert 'LMSGetValue(cmi.core.lesson_mode) → "normal"' in text
+    assert "LMSSetValue(cmi.interactions.0.student_response, \u201cb\u201d) → true" in text
+    assert "LMSGetValue(cmi.core.lesson_mode) → \u201cnormal\u201d" in text
+    assert text.index("LMSSetValue(cmi.interactions.0.id") < text.index("LMSInitialize")
     assert "0 error(s)" in inspector.inner_text("#call-count")
 
 
@@ -306,3 +307,40 @@ def test_cli_preview_usage_errors(tmp_path: Path):
     assert result.exit_code == 2 and "not a course folder" in result.output
     result = CliRunner().invoke(cli, ["preview", "--help"])
     assert "--port" in result.output and "--open / --no-open" in result.output
+
+
+def test_the_ethics_course_in_the_inspector(browser: Any, tmp_path: Path, page_errors: Any):
+    """The real course: every mode runs without an API error; an edit shows up quickly."""
+    course = Path(shutil.copytree(ETHICS, tmp_path / "ethics-mh"))
+    module = course / "modules" / "01-why-ethics-matters.md"
+    with PreviewServer(course, log=lambda _: None) as server:
+        status = server.status()
+        assert status["ok"] and status["errors"] == [], status["errors"]
+        page, errors = open_inspector(browser, server, page_errors)
+        ui = course_ui(page)
+        for _ in range(2):  # to the third page, "Trust as the basis of treatment"
+            ui.locator("button.nav-next").click()
+        where = ui.locator(SHOWN).get_attribute("id")
+        start = time.perf_counter()
+        edit(module, "# Trust as the basis of treatment", "# Trust as the basis of treatment (ed.)")
+        shows(page, "(ed.)")
+        seconds = time.perf_counter() - start
+        print(f"ethics preview reload: {seconds:.3f} s (build {server.status()['seconds']} s)")
+        assert seconds < 2.5
+        assert ui.locator(SHOWN).get_attribute("id") == where
+        size = len(page.evaluate("preview.cmi()")["suspend_data"])
+        assert 0 < size <= 4096
+        assert f"{size:,} / 4,096" in page.inner_text("#model")
+        for n, mode in enumerate(("scorm2004", "web"), start=3):
+            page.select_option("#mode", mode)
+            page.wait_for_function(READY, arg=n)
+        assert all(e["code"] == "0" for e in log(page))
+        page.close()
+        assert errors == []
+
+
+def test_the_inspector_page_itself_is_accessible(inspector: Any):
+    from tests.a11y.conftest import blocking, run_axe
+
+    problems = blocking(run_axe(inspector), "inspector")
+    assert problems == [], "\n".join(problems)
