@@ -10,7 +10,7 @@ import pytest
 
 from packager.model import Question
 from tests.conftest import ETHICS, ROOTS, unzip
-from tests.runtime.lms import build, load
+from tests.runtime.lms import build, load, walk
 
 COURSES = [pytest.param(ROOTS / "basic", id="basic"), pytest.param(ETHICS, id="ethics")]
 
@@ -129,4 +129,27 @@ def test_resume_after_reload(open_course: Any, course: Path) -> None:
     assert shown(page).locator("input[type=text]").evaluate_all(
         "els => els.map(e => e.value)") == typed
     assert shown(page).get_by_role("status").all_inner_texts() == feedback
+    assert errors == []
+
+
+def test_attempts_limit(open_course: Any) -> None:
+    """The post-test allows three attempts: after the third failure no retake is offered."""
+    course = ROOTS / "basic"
+    questions = {q.id: q for q in load(course).questions}
+    page, errors = open_course(course)
+    retake = page.get_by_role("button", name="Retake the assessment")
+    for attempt in (1, 2, 3):
+        walk(page, questions, correct=False, skip_modules=("03-eval",))
+        page.get_by_role("button", name="Previous").click()  # the post-test's last page
+        status = shown(page).locator(".page-status").inner_text()
+        assert page.evaluate("Packager.state()")["m"][1].endswith(f".{attempt}")
+        if attempt < 3:
+            assert "you can retake the assessment" in status
+            shown(page).get_by_role("button", name="Retake the assessment").click()
+    assert status.endswith("You did not pass.")
+    assert retake.filter(visible=True).count() == 0
+    page.reload()  # the count of attempts survives a reload
+    page.wait_for_function("() => window.Packager && Packager.ready")
+    assert page.evaluate("Packager.state()")["m"][1].endswith(".3")
+    assert retake.filter(visible=True).count() == 0
     assert errors == []
