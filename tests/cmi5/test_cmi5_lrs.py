@@ -307,3 +307,21 @@ def test_the_lms_mastery_score_decides(lms, au_url, answers, context, page_error
     assert problems(sts, [launch]) == []
     (passed,) = [s for s in sts if verb(s) == "passed"]  # 2 of 3 would fail at the course's 80
     assert passed["result"]["score"]["scaled"] >= 0.5
+
+
+def test_per_module_au_reports_its_module_only(lms, cmi5_site, serve_dir, answers, context,
+                                               page_errors):
+    base = serve_dir(cmi5_site(BASIC, au="per-module"))
+    publisher = "https://packager.example/courses/basic/modules/02-test"
+    launch = lms.launch(base + "index.html?sco=02-test", publisher)
+    page, errors = open_au(context, launch, page_errors)
+    assert current_title(page) == "Post-test part 1"
+    take_course(page, answers(BASIC, True))
+    drained(page)
+    page.locator("button.exit-button").click()
+    sts = statements_of(lms, launch.registration, until="terminated")
+    assert problems(sts, [launch]) == []
+    names = [verb(s) for s in sts]
+    assert names.count("passed") == 1 and names.count("completed") == 1
+    assert names.count("answered") == 3  # the pool's 3 questions, nothing of other modules
+    assert real_errors(errors) == []
