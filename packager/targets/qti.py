@@ -103,19 +103,18 @@ def assessment_item(question: Question, shuffle: bool) -> etree._Element:
             template, maximum = "map_response", points
     _declare_outcomes(root, maximum)
     body = _el(root, "itemBody")
+    # The stem is a paragraph of the body (not a <prompt>): the form quiz-bank importers
+    # read as the question text.
+    stem = _el(_el(body, "div"), "p")
+    inline_content(stem, question.prompt_html, QTI)
     if question.type == "text":
-        block = _el(body, "div")
-        para = _el(block, "p")
-        inline_content(para, question.prompt_html, QTI)
-        para = _el(block, "p")
-        _el(para, "textEntryInteraction", responseIdentifier="RESPONSE",
+        _el(_el(body, "p"), "textEntryInteraction", responseIdentifier="RESPONSE",
             expectedLength=str(max(len(a) for a in question.answers)))
     else:
         interaction = _el(body, "choiceInteraction", responseIdentifier="RESPONSE",
                           shuffle="true" if shuffle and question.type != "true-false"
                           else "false",
                           maxChoices="0" if question.type == "multiple" else "1")
-        inline_content(_el(interaction, "prompt"), question.prompt_html, QTI)
         labels: list[str] = list(question.choice_labels)
         htmls = [c.html for c in question.choices] or [None] * len(labels)
         for i, (label, html) in enumerate(zip(labels, htmls, strict=True)):
@@ -128,9 +127,16 @@ def assessment_item(question: Question, shuffle: bool) -> etree._Element:
     return root
 
 
+def exportable(question: Question) -> bool:
+    """Graded and machine-scored: choices, true-false, or text with accepted answers."""
+    return question.graded and (question.type != "text" or bool(question.answers)) and \
+        question.type != "likert"
+
+
 def graded_sections(course: Course) -> list[tuple[Module, tuple[Question, ...]]]:
     """Modules that hold graded questions, each with those questions, in course order."""
-    return [(m, m.graded_questions) for m in course.modules if m.graded_questions]
+    sections = [(m, tuple(q for q in m.questions if exportable(q))) for m in course.modules]
+    return [(m, qs) for m, qs in sections if qs]
 
 
 def assessment_test(course: Course) -> etree._Element:
@@ -210,7 +216,7 @@ class QtiTarget(Target):
     server_side_files: ClassVar[tuple[str, ...]] = ("*",)
 
     def check(self, ctx: BuildContext) -> list[Diagnostic]:
-        if ctx.course.graded_questions:
+        if graded_sections(ctx.course):
             return []
         return [Diagnostic("warning", "qti: the course has no graded questions; the package "
                            "holds no items", ctx.course.loc)]
