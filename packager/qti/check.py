@@ -89,7 +89,8 @@ def item_problems(name: str, root: etree._Element) -> list[str]:
     return out
 
 
-def assessment_test_problems(name: str, root: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+def assessment_test_problems(name: str, root: etree._Element,
+                             files: Mapping[str, bytes]) -> list[str]:
     """The assessmentTest: its item references resolve and pools draw no more than they hold."""
     out: list[str] = []
     if root.tag != f"{{{QTI}}}assessmentTest":
