@@ -23,6 +23,7 @@ MAX_SCHEMA_BYTES = 2 << 20
 MAX_ENTRIES = 50_000
 MAX_TOTAL_BYTES = 4 << 30
 MAX_RATIO = 200  # deflate rarely beats ~20:1 on course content; 200:1 smells of a zip bomb
+MAX_FINDINGS = 1000  # a hostile manifest can name 200,000 missing files: report, don't hoard
 RATIO_MIN_BYTES = 1 << 20
 CP_NAMESPACES = {
     "http://www.imsproject.org/xsd/imscp_rootv1p1p2": "1.2",
@@ -93,14 +94,26 @@ class _Checker:
         self.path = path
         self.schemas = schemas
         self.report = CheckReport(str(path))
+        self.suppressed: dict[str, int] = {}  # findings past MAX_FINDINGS, by level
 
     def error(self, message: str, member: str = "", line: int | None = 0) -> None:
-        self.report.findings.append(Finding("error", message, member, line or 0))
+        self._add(Finding("error", message, member, line or 0))
 
     def warning(self, message: str, member: str = "", line: int | None = 0) -> None:
-        self.report.findings.append(Finding("warning", message, member, line or 0))
+        self._add(Finding("warning", message, member, line or 0))
+
+    def _add(self, finding: Finding) -> None:
+        if len(self.report.findings) < MAX_FINDINGS:
+            self.report.findings.append(finding)
+        else:
+            self.suppressed[finding.level] = self.suppressed.get(finding.level, 0) + 1
 
     def run(self) -> CheckReport:
+        declared = _declared_entries(self.path)
+        if declared > MAX_ENTRIES:
+            # refuse before zipfile builds an object per entry: millions would exhaust memory
+            self.error(f"{declared:,} entries, more than the {MAX_ENTRIES:,} allowed")
+            return self.report
         try:
             zf = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError) as exc:
@@ -112,6 +125,11 @@ class _Checker:
             if root is not None:
                 self.structure(root, names)
                 self.schema_checks(zf, root, names)
+        if self.suppressed:
+            more = sum(self.suppressed.values())
+            level = "error" if self.suppressed.get("error") else "warning"
+            self.report.findings.append(Finding(level, f"{more:,} more finding(s) not listed "
+                                                f"(the first {MAX_FINDINGS:,} are shown)"))
         return self.report
 
     # -- the zip itself ------------------------------------------------------------------
@@ -190,6 +208,12 @@ class _Checker:
             root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as exc:
             self.error(f"malformed XML: {exc.msg}", MANIFEST, exc.lineno)
+            return None
+        dtd = root.getroottree().docinfo.internalDTD
+        if dtd is not None and next(iter(dtd.iterentities()), None) is not None:
+            # the byte search above misses UTF-16 and other encodings; the parser does not
+            self.error("the manifest declares XML entities: refused (entity expansion and "
+                       "external entities are a known attack)", MANIFEST, 1)
             return None
         ns = etree.QName(root).namespace
         if etree.QName(root).localname != "manifest" or ns not in CP_NAMESPACES:
@@ -370,6 +394,16 @@ class _Checker:
             if (p.line, p.message) not in seen:
                 seen.add((p.line, p.message))
                 self.error(f"schema: {p.message}{label}", MANIFEST, p.line)
+
+
+def _declared_entries(path: Path) -> int:
+    """The entry count the end-of-central-directory record declares (0 if unreadable)."""
+    try:
+        with path.open("rb") as fh:
+            end = zipfile._EndRecData(fh)  # private, but the only reader of the record
+    except (OSError, zipfile.BadZipFile):
+        return 0
+    return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 0
 
 
 def _bounded_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
