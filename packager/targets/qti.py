@@ -172,7 +172,7 @@ def assessment_test(course: Course) -> etree._Element:
     return root
 
 
-def test_href(course: Course) -> str:
+def assessment_href(course: Course) -> str:
     return f"tests/{identifier(course.id)}.xml"
 
 
@@ -195,8 +195,8 @@ def manifest(course: Course) -> etree._Element:
     if questions:
         res = etree.SubElement(resources, f"{{{CP}}}resource",
                                identifier=identifier("RES-TEST", course.id), type=TEST_TYPE,
-                               href=test_href(course))
-        etree.SubElement(res, f"{{{CP}}}file", href=test_href(course))
+                               href=assessment_href(course))
+        etree.SubElement(res, f"{{{CP}}}file", href=assessment_href(course))
         for q in questions:
             etree.SubElement(res, f"{{{CP}}}dependency", identifierref=identifier("RES", q.id))
     return root
@@ -229,5 +229,5 @@ class QtiTarget(Target):
             entries += [Entry(item_href(q), _xml(assessment_item(q, module.shuffle)))
                         for q in questions]
         if sections:
-            entries.append(Entry(test_href(course), _xml(assessment_test(course))))
+            entries.append(Entry(assessment_href(course), _xml(assessment_test(course))))
         return entries

@@ -1,0 +1,1 @@
+"""QTI 2.1 export tests."""
