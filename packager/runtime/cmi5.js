@@ -163,7 +163,6 @@
     return batch;
   }
   function pump() {
-    if (failures > 30) failures = 30; // keeps the backoff arithmetic finite
     if (busy || !token) return;
     var batch = nextBatch();
     if (!batch.length) return;
@@ -179,7 +178,7 @@
       if (outcome === "retry") {
         failures++;
         clearTimeout(retryTimer);
-        retryTimer = setTimeout(pump, Math.min(4000, 250 * Math.pow(2, failures)));
+        retryTimer = setTimeout(pump, 250 * Math.pow(2, Math.min(failures, 4))); // 0.5 s .. 4 s
         return;
       }
       if (outcome === "drop" && window.console) console.warn("packager: the LRS refused", batch);
