@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ETHICS, ROOTS
-from tests.runtime.lms import answer_page, current, dig, questions_by_id, walk
+from tests.runtime.lms import answer_page, current, dig, questions_by_id, walk, walk_fast
 
 BASIC = ROOTS / "basic"
 COURSES = [pytest.param(BASIC, id="basic"), pytest.param(ETHICS, id="ethics")]
@@ -58,7 +58,7 @@ class ScormBehaviour:
     @pytest.mark.parametrize("course", COURSES)
     def test_all_correct_passes_with_100(self, lms: Any, course: Path) -> None:
         session = lms(course, self.version).launch()
-        walk(session.ui, questions_by_id(course), correct=True)
+        walk_fast(session.frame, questions_by_id(course), correct=True)
         notice = session.ui.locator(".notice")
         assert "You have completed this course. You passed." in notice.inner_text()
         cmi = session.leave()
@@ -71,7 +71,7 @@ class ScormBehaviour:
     @pytest.mark.parametrize("course", COURSES)
     def test_all_wrong_does_not_pass(self, lms: Any, course: Path) -> None:
         session = lms(course, self.version).launch()
-        walk(session.ui, questions_by_id(course), correct=False)
+        walk_fast(session.frame, questions_by_id(course), correct=False)
         cmi = session.leave()
         self.assert_not_passed(cmi)
         assert dig(cmi, self.exit_element) == "suspend"
