@@ -414,7 +414,10 @@ def _bounded_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byt
 
 
 # what a damaged or exotic member raises when read (bad CRC, bad deflate data, deflate64)
-UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+# ValueError: a local header whose UTF-8 flag is set over bytes that are not UTF-8 (found
+# by tests/fuzz) makes zipfile raise UnicodeDecodeError.
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+              ValueError)
 
 
 def _base(res: etree._Element) -> str:

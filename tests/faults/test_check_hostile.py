@@ -286,3 +286,17 @@ def test_cli_reports_a_bomb_cleanly(good, tmp_path):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "zip bomb" in done.stderr and "FAILED" in done.stderr
+
+
+def test_local_header_name_that_is_not_utf8(good, tmp_path):
+    """Found by the fuzzer: the UTF-8 flag over bytes that are not UTF-8 in a local header."""
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        offset = zf.getinfo("imsmanifest.xml").header_offset
+    flags = struct.unpack_from("<H", data, offset + 6)[0]
+    struct.pack_into("<H", data, offset + 6, flags | 0x800)
+    data[offset + 30] = 0x80  # the first byte of the name
+    package = tmp_path / "bad-name.zip"
+    package.write_bytes(bytes(data))
+    result = run_check(package, tmp_path)
+    assert has_error(result, "imsmanifest.xml", "cannot read")
