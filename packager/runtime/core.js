@@ -12,6 +12,8 @@
  *   interaction({...})   one answered question (see recordInteraction)
  *   objective({id, completed, passed, scaled})   per module
  *   commit()             persist now
+ *   canNavigate(dir) / navigate(dir)   "continue" | "previous": ask the LMS for the next or
+ *                        previous SCO (one SCO per module, LMS sequencing); before finish
  *   finish({suspend, sessionSeconds})   end the session (the adapter commits first);
  *                        called once, nothing is called after it
  * The core always reports score before status, then commits. Adapters for an LMS API find
@@ -426,7 +428,24 @@
     call("location", DATA.pages[pi].id);
     report();
     save(true);
+    updateFlow(pi);
     if (focus) { var h = $("h1", view.pages[pi]); if (h) h.focus(); }
+  }
+  function updateFlow(pi) {
+    // One SCO per module: at its edges Next/Previous may go on to the LMS's next or previous
+    // SCO, when the LMS's sequencing says that request is valid.
+    view.flow = { continue: false, previous: false };
+    if (scope === null || finished) return;
+    if (nextIndex(pi, 1) < 0) view.flow["continue"] = call("canNavigate", "continue") === true;
+    if (nextIndex(pi, -1) < 0) view.flow.previous = call("canNavigate", "previous") === true;
+    if (view.flow["continue"]) $(".nav-next").disabled = false;
+    if (view.flow.previous) $(".nav-prev").disabled = false;
+  }
+  function flowOut(dir) {
+    call("navigate", dir);
+    finish(); // Terminate makes the LMS carry out the request
+    $all("button").forEach(function (b) { b.disabled = true; });
+    notice(dir === "continue" ? "Opening the next part of the course..." : "Opening the previous part of the course...");
   }
   function updateProgress() {
     var seen = DATA.pages.filter(function (p, i) { return S.seen[i] && !view.skip[i]; }).length;
@@ -639,8 +658,14 @@
     var start = S.p;
     if (info.location) DATA.pages.forEach(function (p, i) { if (p.id === info.location) start = i; });
 
-    $(".nav-next").addEventListener("click", function () { var n = nextIndex(S.p, 1); if (n >= 0) { view.shownAt = new Date(); show(n, true); } });
-    $(".nav-prev").addEventListener("click", function () { var n = nextIndex(S.p, -1); if (n >= 0) { view.shownAt = new Date(); show(n, true); } });
+    $(".nav-next").addEventListener("click", function () {
+      var n = nextIndex(S.p, 1);
+      if (n >= 0) { view.shownAt = new Date(); show(n, true); } else if (view.flow && view.flow["continue"]) flowOut("continue");
+    });
+    $(".nav-prev").addEventListener("click", function () {
+      var n = nextIndex(S.p, -1);
+      if (n >= 0) { view.shownAt = new Date(); show(n, true); } else if (view.flow && view.flow.previous) flowOut("previous");
+    });
     view.pages.forEach(function (sec, pi) {
       var submit = $(".submit", sec), again = $(".retake", sec);
       if (submit) submit.addEventListener("click", function () { submitPage(pi); });

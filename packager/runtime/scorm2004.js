@@ -94,6 +94,8 @@
       lms.set(base + "result", x.correct === true ? "correct" : x.correct === false ? "incorrect" : "neutral");
       lms.set(base + "latency", duration(x.latency));
     },
+    canNavigate: function (dir) { return lms.get("adl.nav.request_valid." + dir) === "true"; },
+    navigate: function (dir) { lms.set("adl.nav.request", dir); },
     commit: function () { lms.commit(); },
     finish: function (f) {
       lms.set("cmi.exit", f.suspend ? "suspend" : "normal");

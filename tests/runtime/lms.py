@@ -122,7 +122,7 @@ class LMS:
         self.pages: list[Any] = []
 
     def launch(self, cmi: dict[str, Any] | None = None, query: str = "",
-               clock: bool = False) -> Session:
+               clock: bool = False, activity_tree: dict[str, Any] | None = None) -> Session:
         page = self.browser.new_page(viewport={"width": 1100, "height": 1000})
         self.pages.append(page)
         session = Session(page, self.version)
@@ -139,8 +139,8 @@ class LMS:
         if clock:
             page.clock.install()
         page.goto(self.base_url + "lms.html")
-        page.evaluate("([v, cmi, launch]) => startLMS(v, cmi, launch)",
-                      [self.version, cmi, "pkg/index.html" + query])
+        page.evaluate("([v, cmi, launch, tree]) => startLMS(v, cmi, launch, tree)",
+                      [self.version, cmi, "pkg/index.html" + query, activity_tree])
         page.wait_for_function(READY)
         return session
 
@@ -189,11 +189,17 @@ def current(ui: Any) -> Any:
     return ui.locator("section.page:not([hidden])")
 
 
+# The SCO's last page ("Page n of n"): Next may still be enabled there, to ask the LMS for
+# the next SCO.
+LAST = """() => {
+  const m = /Page (\\d+) of (\\d+)/.exec(document.querySelector(".page-count").textContent);
+  return m[1] === m[2];
+}"""
 PAGE_INFO = """sec => ({
   id: sec.id,
   todo: Array.from(sec.querySelectorAll("fieldset.question:not([hidden])"))
     .filter(fs => !fs.querySelector("input").disabled).map(fs => fs.id.slice(2)),
-  last: document.querySelector("button.nav-next").disabled,
+  last: (""" + LAST + """)(),
 })"""
 
 
@@ -239,7 +245,7 @@ FAST_WALK = """([plan, skip]) => {
       else todo.forEach(i => { fs.querySelector("input[value='" + i + "']").checked = true; });
     }
     if (open.length) page.querySelector("button.submit").click();
-    if (next.disabled) return guard + 1;
+    if ((""" + LAST + """)()) return guard + 1;
     next.click();
   }
   throw new Error("the course never ended");

@@ -118,3 +118,45 @@ def test_per_module_sco_reports_on_the_manifest_objectives(lms: Any, staged: Any
     assert (primary["success_status"], primary["completion_status"],
             primary["score"]["scaled"]) == ("passed", "completed", "1")
     assert (cmi["completion_status"], cmi["success_status"]) == ("completed", "passed")
+
+
+def activity_tree(site: Path) -> dict[str, Any]:
+    """The manifest's organization as scorm-again's activity tree (items, flow and choice)."""
+    tree = etree.parse(str(site / "pkg" / "imsmanifest.xml"))
+
+    def local(el: Any, name: str) -> list[Any]:
+        return el.xpath(f"./*[local-name()='{name}']")
+
+    def convert(el: Any) -> dict[str, Any]:
+        node: dict[str, Any] = {"id": el.get("identifier"), "title": local(el, "title")[0].text}
+        for seq in local(el, "sequencing"):
+            for mode in local(seq, "controlMode"):
+                node["sequencingControls"] = {k: v == "true" for k, v in mode.attrib.items()}
+        children = [convert(item) for item in local(el, "item")]
+        if children:
+            node["children"] = children
+        return node
+
+    (org,) = tree.xpath("//*[local-name()='organization']")
+    return convert(org)
+
+
+def test_per_module_next_asks_the_lms_to_continue(lms: Any, staged: Any) -> None:
+    """At the end of a module SCO, Next asks the LMS's sequencer for the next SCO
+    (adl.nav.request=continue, then Terminate) and scorm-again delivers the post-test."""
+    tree = activity_tree(staged(BASIC, "scorm2004", sco="per-module"))
+    system = lms(BASIC, "2004", sco="per-module")
+    session = system.launch(query="?sco=01-lesson", activity_tree=tree)
+    assert session.page.evaluate("delivered") == ["MOD-01-lesson"]
+    ui = session.ui
+    walk(ui, questions_by_id(BASIC), correct=True)  # ends on the lesson's last page
+    nxt = ui.get_by_role("button", name="Next")
+    assert nxt.is_enabled()  # the sequencer says "continue" is valid
+    nxt.click()
+    session.page.wait_for_function("() => calls('Terminate').length === 1")
+    assert session.sets("adl.nav.request") == ["continue"]
+    assert session.page.evaluate("delivered") == ["MOD-01-lesson", "MOD-02-test"]
+    assert "next part" in ui.locator(".notice").inner_text()
+    session.finished_cleanly()
+    assert session.sets("cmi.exit") == ["normal"]
+    assert session.cmi()["completion_status"] == "completed"
