@@ -60,6 +60,7 @@ class LMS:
         self.requests = Requests()
         self.offline = False  # True: xAPI calls get no answer (the connection is dropped)
         self.violations: list[str] = []
+        self.relayed: list[int] = []  # Ralph's answer to each statement request passed on
         self.lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"lms": self})
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -266,4 +267,5 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             status, answer = self.lms.lrs.request("PUT", "statements", data, query)
         else:
             status, answer = self.lms.lrs.request("POST", "statements", data)
+        self.lms.relayed.append(status)  # Ralph validates every statement against xAPI
         self._send(status, answer)
