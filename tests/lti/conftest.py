@@ -79,33 +79,50 @@ def platform() -> Iterator[Platform]:
     p.stop()
 
 
+def run_tool(lti_files: dict[str, Path], folder: Path, platform: Platform | None = None,
+             db: str | None = None, **overrides: Any) -> RunningTool:
+    """Start a tool server on localhost, registered with ``platform`` (client tool-1, dep-1)."""
+    registrations = folder / "platforms.json"
+    if not registrations.exists():
+        registrations.write_text("{}")
+    settings = ToolSettings(bundles=lti_files["bundles"], platforms=registrations,
+                            keys=lti_files["keys"], db=db or f"sqlite:///{folder}/tool.sqlite",
+                            outbox_interval=0.1, backoff=0.2, backoff_max=1.0)
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://localhost:{server.server_port}"
+    tool = RunningTool(base, app, server, settings, registrations)
+    if platform is not None:
+        client = platform.add_client(base)
+        write_registrations(registrations, (platform, client))
+    return tool
+
+
 @pytest.fixture
 def start_tool(lti_files: dict[str, Path], tmp_path: Path) -> Iterator[Callable[..., RunningTool]]:
-    """Start a tool server registered with the given platform (client tool-1, dep-1)."""
+    """Start tool servers for one test; all are stopped after it."""
     running: list[RunningTool] = []
 
     def start(platform: Platform | None = None, db: str | None = None,
               **overrides: Any) -> RunningTool:
-        registrations = tmp_path / "platforms.json"
-        if not registrations.exists():
-            registrations.write_text("{}")
-        settings = ToolSettings(bundles=lti_files["bundles"], platforms=registrations,
-                                keys=lti_files["keys"],
-                                db=db or f"sqlite:///{tmp_path}/tool.sqlite",
-                                outbox_interval=0.1, backoff=0.2, backoff_max=1.0)
-        for name, value in overrides.items():
-            setattr(settings, name, value)
-        app = create_app(settings)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://localhost:{server.server_port}"
-        tool = RunningTool(base, app, server, settings, registrations)
+        tool = run_tool(lti_files, tmp_path, platform, db, **overrides)
         running.append(tool)
-        if platform is not None:
-            client = platform.add_client(base)
-            write_registrations(registrations, (platform, client))
         return tool
 
     yield start
     for tool in running:
         tool.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_setup(lti_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[tuple[Platform, RunningTool]]:
+    """One platform and tool for a module whose tests do not depend on each other's state."""
+    platform = Platform().start()
+    tool = run_tool(lti_files, tmp_path_factory.mktemp("shared"), platform)
+    yield platform, tool
+    tool.stop()
+    platform.stop()

@@ -221,8 +221,7 @@ class Platform:
         if path == "/auth":
             return self.auth(req)
         if path.startswith("/replay/"):
-            return _autopost(self.clients[self.specs[path.rsplit("/", 1)[1]].client_id]
-                             .redirect_uris[0], self.posted[path.rsplit("/", 1)[1]])
+            return self.replay_page(path.rsplit("/", 1)[1])
         if path == "/token" and req.method == "POST":
             return self.token(req)
         if path == "/lineitems" and req.method == "POST":
@@ -252,6 +251,17 @@ class Platform:
                 f'allow="clipboard-write" style="width:100%;height:900px"></iframe>'
                 f'<form id="f" method="post" action="{client.login_url}" target="{target}">'
                 f'{inputs}</form><script>document.getElementById("f").submit()</script>')
+        return Response(body, mimetype="text/html")
+
+    def replay_page(self, sid: str) -> Response:
+        """Post a captured id_token + state to the tool again, in the same iframe set-up."""
+        fields = self.posted[sid]
+        inputs = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
+                         for k, v in fields.items())
+        action = self.clients[self.specs[sid].client_id].redirect_uris[0]
+        body = (f'<iframe name="tool" id="tool"></iframe><form id="f" method="post" '
+                f'action="{html.escape(action)}" target="tool">{inputs}</form>'
+                '<script>document.getElementById("f").submit()</script>')
         return Response(body, mimetype="text/html")
 
     def auth(self, req: Request) -> Response:
