@@ -363,8 +363,10 @@
   function report() {
     var r = rules();
     if (r.completed) { S.c = 1; if (!S.d) S.d = new Date().toISOString().slice(0, 10); }
-    var seenCount = DATA.pages.filter(function (p, i) { return S.seen[i] || view.skip[i]; }).length;
-    call("progress", S.c ? 1 : Math.round((1000 * seenCount) / DATA.pages.length) / 1000);
+    // Over the pages in play: a page left out of the pool or another SCO's page never counts.
+    var inPlay = DATA.pages.filter(function (p, i) { return !view.skip[i]; }).length || 1;
+    var seenCount = DATA.pages.filter(function (p, i) { return S.seen[i] && !view.skip[i]; }).length;
+    call("progress", S.c ? 1 : Math.round((1000 * seenCount) / inPlay) / 1000);
     if (r.score.graded && r.score.allAnswered) {
       call("score", {
         raw: Math.round(r.pct * 100) / 100, min: 0, max: 100, scaled: Math.round(r.pct * 100) / 10000,

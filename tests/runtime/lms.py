@@ -101,6 +101,8 @@ class Session:
     def finished_cleanly(self) -> None:
         """Exactly one Finish/Terminate, nothing after it, and never an API error."""
         log = self.log()
+        starts = [e for e in log if e["call"] in ("LMSInitialize", "Initialize")]
+        assert len(starts) == 1, f"{len(starts)} initialisations"
         ends = [i for i, e in enumerate(log) if e["call"] == FINISH[self.version]]
         assert len(ends) == 1, f"{len(ends)} {FINISH[self.version]} calls"
         assert ends[0] == len(log) - 1, f"API calls after finishing: {log[ends[0] + 1:]}"

@@ -82,6 +82,9 @@ def test_worst_case_suspend_data_fits(lms: Any, course: Path) -> None:
     assert len(state) <= worst
     cmi = session.leave()
     assert len(cmi["suspend_data"]) <= worst
+    for record in cmi["interactions"].values():  # CMIString255, however long the answer
+        assert len(record["student_response"]) <= 255
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", record["id"])
     assert untimed(cmi["suspend_data"]) == untimed(state)  # a second may have passed
     session.finished_cleanly()
     print(f"{course.name}: browser worst case {len(state)}, build-time bound {worst}, "

@@ -109,6 +109,7 @@ def test_per_module_sco_reports_on_the_manifest_objectives(lms: Any, staged: Any
     seeded = {"objectives": {str(i): {"id": oid} for i, oid in enumerate(ids)}}
     system = lms(BASIC, "2004", sco="per-module")
     session = system.launch(cmi=seeded, query="?sco=02-test")
+    assert session.sets("cmi.progress_measure") == ["0.5"]  # page 1 of this SCO's 2
     walk(session.ui, questions_by_id(BASIC), correct=True)
     cmi = session.leave()
     session.finished_cleanly()
