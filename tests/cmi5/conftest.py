@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from packager import api
+from packager.loader import load_course
+from tests.cmi5.learner import answers_for
 from tests.cmi5.lms import LMS
 from tests.cmi5.lrs import Ralph, start_ralph
 
@@ -44,5 +46,42 @@ def cmi5_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
                 zf.extractall(site)
             cache[key] = site
         return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def answers() -> Callable[[Path, bool], dict[str, Any]]:
+    """answers(course_dir, right) -> what the learner answers, by question id."""
+    cache: dict[tuple[Path, bool], dict[str, Any]] = {}
+
+    def get(course_dir: Path, right: bool = True) -> dict[str, Any]:
+        if (course_dir, right) not in cache:
+            course, _ = load_course(course_dir)
+            assert course is not None
+            cache[course_dir, right] = answers_for(course, right)
+        return cache[course_dir, right]
+
+    return get
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (its own localStorage and sessionStorage) per test."""
+    ctx = browser.new_context()
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def au_url(cmi5_site: Callable[..., Path], serve_dir: Callable[[Path], str]
+           ) -> Callable[[Path], str]:
+    """au_url(course_dir) -> the URL of the single-AU package's index.html, served."""
+    served: dict[Path, str] = {}
+
+    def get(course_dir: Path) -> str:
+        if course_dir not in served:
+            served[course_dir] = serve_dir(cmi5_site(course_dir)) + "index.html"
+        return served[course_dir]
 
     return get

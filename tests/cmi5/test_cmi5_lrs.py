@@ -1,129 +1,39 @@
-"""cmi5 launches in headless Chromium against Ralph's LRS: pass, fail, resume, outage, modes."""
+"""cmi5 launches of the basic course in headless Chromium against Ralph's LRS."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from packager.loader import load_course
-from tests.cmi5.learner import answers_for, current_title, drained, take_course, wait_ready
-from tests.cmi5.lms import LMS, Launch
+from tests.cmi5.flows import (
+    STATE_ID,
+    fail_flow,
+    open_au,
+    pass_flow,
+    publisher_au,
+    real_errors,
+    resume_flow,
+    statements_of,
+)
+from tests.cmi5.learner import current_title, drained, take_course, wait_ready
 from tests.cmi5.rules import problems, verb
-from tests.conftest import ETHICS, ROOTS
+from tests.conftest import ROOTS
 
 BASIC = ROOTS / "basic"
-STATE_ID = "packager.state"
-COURSES = {"basic": BASIC, "ethics": ETHICS}
 
 
-def publisher_au(course_dir: Path) -> str:
-    return f"https://packager.example/courses/{course_dir.name}/au"
+def test_pass_sends_a_conformant_sequence(lms, au_url, answers, context, page_errors):
+    pass_flow(BASIC, lms, au_url, answers, context, page_errors)
 
 
-@pytest.fixture(scope="module")
-def answers() -> Callable[[Path, bool], dict[str, Any]]:
-    cache: dict[tuple[Path, bool], dict[str, Any]] = {}
-
-    def get(course_dir: Path, right: bool = True) -> dict[str, Any]:
-        if (course_dir, right) not in cache:
-            course, _ = load_course(course_dir)
-            assert course is not None
-            cache[course_dir, right] = answers_for(course, right)
-        return cache[course_dir, right]
-
-    return get
+def test_fail_sends_failed_with_a_score_below_mastery(lms, au_url, answers, context,
+                                                      page_errors):
+    fail_flow(BASIC, lms, au_url, answers, context, page_errors)
 
 
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context()
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def au_url(cmi5_site: Callable[..., Path], serve_dir: Callable[[Path], str]
-           ) -> Callable[[Path], str]:
-    served: dict[Path, str] = {}
-
-    def get(course_dir: Path) -> str:
-        if course_dir not in served:
-            served[course_dir] = serve_dir(cmi5_site(course_dir)) + "index.html"
-        return served[course_dir]
-
-    return get
-
-
-def statements_of(lms: LMS, registration: str, until: str | None = None,
-                  count: int = 1, timeout: float = 20) -> list[dict[str, Any]]:
-    """The registration's statements in Ralph, waiting until ``until`` appears ``count`` times."""
-    deadline = time.monotonic() + timeout
-    while True:
-        sts = lms.lrs.statements(registration)
-        if until is None or sum(verb(s) == until for s in sts) >= count:
-            return sts
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {count}x {until} in {[verb(s) for s in sts]}")
-        time.sleep(0.25)
-
-
-def saved_state(lms: LMS, launch: Launch) -> dict[str, Any]:
-    doc = lms.get_state(launch.activity_id, launch.actor, launch.registration, STATE_ID)
-    assert doc is not None, "the AU saved no state through the State API"
-    return json.loads(doc)
-
-
-def open_au(context: Any, launch: Launch, page_errors: Callable[[Any], list[str]]
-            ) -> tuple[Any, list[str]]:
-    page = context.new_page()
-    errors = page_errors(page)
-    page.goto(launch.url)
-    wait_ready(page)
-    return page, errors
-
-
-def real_errors(errors: list[str]) -> list[str]:
-    """Console errors, less Chromium's note of the State API's 404 for a state not saved yet."""
-    return [e for e in errors if "status of 404" not in e]
-
-
-def exit_to_lms(page: Any, lms: LMS) -> None:
-    page.locator("button.exit-button").click()
-    page.wait_for_url(lms.base + "return", timeout=20000)
-
-
-@pytest.mark.parametrize("name", ["basic", "ethics"])
-def test_pass_sends_a_conformant_sequence(name, lms, au_url, answers, context, page_errors):
-    course_dir = COURSES[name]
-    launch = lms.launch(au_url(course_dir), publisher_au(course_dir),
-                        return_url=lms.base + "return")
-    page, errors = open_au(context, launch, page_errors)
-    assert page.evaluate("Packager.learnerName") == "Pat Learner"
-    answered = take_course(page, answers(course_dir, True))
-    drained(page)
-    exit_to_lms(page, lms)
-    sts = statements_of(lms, launch.registration, until="terminated")
-    assert problems(sts, [launch]) == []
-    names = [verb(s) for s in sts]
-    assert names[:2] == ["launched", "initialized"] and names[-1] == "terminated"
-    assert names.count("answered") == len(answered)
-    (passed,) = [s for s in sts if verb(s) == "passed"]
-    assert passed["result"]["score"]["scaled"] == 1 and passed["result"]["success"] is True
-    assert names.count("completed") == 1 and "failed" not in names
-    assert names.index("passed") < names.index("completed") < names.index("terminated")
-    assert "progressed" in names
-    graded = [s for s in sts if verb(s) == "answered" and "success" in s["result"]]
-    assert graded and all(s["result"]["success"] is True for s in graded)
-    state = saved_state(lms, launch)
-    assert state["cmi5"]["completed"] and state["cmi5"]["passed"]
-    assert lms.requests.count("POST", "/fetch/") == 1 and lms.violations == []
-    assert lms.relayed and set(lms.relayed) <= {200, 204}  # Ralph accepted every statement
-    assert real_errors(errors) == []
+def test_resume_continues_the_same_registration(lms, au_url, answers, context, page_errors):
+    resume_flow(BASIC, lms, au_url, answers, context, page_errors)
 
 
 def test_answered_statements_describe_the_interaction(lms, au_url, answers, context,
@@ -153,25 +63,6 @@ def test_answered_statements_describe_the_interaction(lms, au_url, answers, cont
         assert by_id["t-tf"]["result"]["response"] == "true"
 
 
-@pytest.mark.parametrize("name", ["basic", "ethics"])
-def test_fail_sends_failed_with_a_score_below_mastery(name, lms, au_url, answers, context,
-                                                      page_errors):
-    course_dir = COURSES[name]
-    launch = lms.launch(au_url(course_dir), publisher_au(course_dir),
-                        return_url=lms.base + "return")
-    page, errors = open_au(context, launch, page_errors)
-    take_course(page, answers(course_dir, False))
-    drained(page)
-    exit_to_lms(page, lms)
-    sts = statements_of(lms, launch.registration, until="terminated")
-    assert problems(sts, [launch]) == []
-    names = [verb(s) for s in sts]
-    (failed,) = [s for s in sts if verb(s) == "failed"]
-    assert failed["result"]["success"] is False and failed["result"]["score"]["scaled"] == 0
-    assert "passed" not in names and "completed" not in names  # completion needs a pass
-    assert names[-1] == "terminated" and real_errors(errors) == []
-
-
 def test_retake_after_failing_passes_once(lms, au_url, answers, context, page_errors):
     launch = lms.launch(au_url(BASIC), publisher_au(BASIC))
     page, _ = open_au(context, launch, page_errors)
@@ -186,42 +77,6 @@ def test_retake_after_failing_passes_once(lms, au_url, answers, context, page_er
     names = [verb(s) for s in sts]
     assert names.count("failed") == 1 and names.count("passed") == 1
     assert names.index("failed") < names.index("passed")
-
-
-@pytest.mark.parametrize("name", ["basic", "ethics"])
-def test_resume_continues_the_same_registration(name, lms, au_url, answers, context,
-                                                page_errors):
-    course_dir = COURSES[name]
-    right = answers(course_dir, True)
-    first = lms.launch(au_url(course_dir), publisher_au(course_dir))
-    page, _ = open_au(context, first, page_errors)
-    page.locator("button.nav-next").click()
-    answered_before = take_course(page, right, stop_at=_assessment_title(course_dir))
-    where = current_title(page)
-    drained(page)
-    page.close(run_before_unload=True)  # the learner closes the window: pagehide ends it
-    statements_of(lms, first.registration, until="terminated")
-
-    second = lms.launch(au_url(course_dir), publisher_au(course_dir),
-                        registration=first.registration)
-    page, errors = open_au(context, second, page_errors)
-    assert current_title(page) == where  # resumed where the learner left
-    answered_after = take_course(page, right)
-    assert not set(answered_before) & set(answered_after)  # earlier answers were kept
-    drained(page)
-    page.locator("button.exit-button").click()
-    sts = statements_of(lms, first.registration, until="terminated", count=2)
-    assert problems(sts, [first, second]) == []
-    names = [verb(s) for s in sts]
-    assert names.count("completed") == 1 and names.count("passed") == 1
-    assert lms.violations == [] and real_errors(errors) == []
-
-
-def _assessment_title(course_dir: Path) -> str:
-    course, _ = load_course(course_dir)
-    assert course is not None
-    module = next(m for m in course.modules if m.kind == "assessment")
-    return module.pages[0].title
 
 
 def test_outage_queues_statements_and_a_relaunch_delivers_them(lms, au_url, answers, context):
