@@ -95,6 +95,7 @@ class Platform:
     score_attempts: int = 0
     tokens: set[str] = field(default_factory=set)
     registration_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    registration_open: bool = True
     port: int = 0
 
     # ---- lifecycle ----
@@ -374,10 +375,11 @@ class Platform:
         }
 
     def register(self, req: Request) -> Response:
-        if req.headers.get("Authorization") != f"Bearer {self.registration_token}":
-            self.errors.append("registration without the one-time token")
+        if not self.registration_open or \
+                req.headers.get("Authorization") != f"Bearer {self.registration_token}":
+            self.errors.append("registration without a valid one-time token")
             return _json({"error": "invalid_token"}, 401)
-        self.registration_token = "used-" + secrets.token_urlsafe(8)  # one time only
+        self.registration_open = False  # the token works once
         body = req.get_json()
         conf = body["https://purl.imsglobal.org/spec/lti-tool-configuration"]
         client_id = f"dyn-{len(self.registrations) + 1}"
