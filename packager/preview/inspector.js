@@ -166,12 +166,14 @@
   }
 
   frame.addEventListener("load", function () {
-    // Restore the scroll position of a reload once the course has shown its page.
-    var place = pendingPlace, tries = 0;
+    // Restore the scroll position of a reload once the course has shown its page. The wait
+    // has no deadline (a busy machine can be slow) but ends when a newer launch replaces it.
+    var place = pendingPlace, mine = session;
     pendingPlace = null;
     (function settle() {
+      if (session !== mine) return;
       var P = course();
-      if (!P || !P.ready) { if (tries++ < 100) setTimeout(settle, 20); return; }
+      if (!P || !P.ready) { setTimeout(settle, 20); return; }
       if (place && place.scroll) frame.contentWindow.scrollTo(0, place.scroll);
       state.ready = session;
       var last = state.reloads[state.reloads.length - 1];

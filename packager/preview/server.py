@@ -20,6 +20,8 @@ import watchfiles
 from packager.api import default_project_templates
 from packager.diagnostics import Diagnostic, UsageError
 from packager.preview.builder import MODES, Failure, Snapshot, safe_build
+from packager.render import RUNTIME_DIR
+from packager.templating import BUILTIN_DIR
 
 STATIC_DIR = Path(__file__).parent
 STATIC = {"inspector.js": "text/javascript", "inspector.css": "text/css"}
@@ -133,12 +135,23 @@ class PreviewServer:
         return {**self.state.status(), "scormAgain": self.scorm_again is not None}
 
     def watched(self) -> list[Path]:
-        return [p for p in (self.course_dir, self.project_templates) if p is not None]
+        """The course, the project's templates, and packager's own templates and runtime.
+
+        The last two matter only to someone working on a theme or on packager itself.
+        """
+        places = [self.course_dir, self.project_templates, BUILTIN_DIR, RUNTIME_DIR]
+        return [p for p in places if p is not None and p.is_dir()]
+
+    def _shown_path(self, path: str) -> str:
+        """A changed file as the author knows it: relative to the course when inside it."""
+        resolved = Path(path).resolve()
+        root = self.course_dir.resolve()
+        return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else path
 
     def rebuild(self, changed: Iterable[str] = ()) -> Snapshot | Failure:
         """Build now and publish the outcome; a failure keeps the last good build served."""
         result = safe_build(self.course_dir, self.project_templates)
-        names = sorted({os.path.relpath(p, self.course_dir) for p in changed})
+        names = sorted({self._shown_path(p) for p in changed})
         self.state.publish(result, names)
         if isinstance(result, Snapshot):
             note = f" ({len(result.notes)} note(s))" if result.notes else ""
@@ -166,6 +179,11 @@ class PreviewServer:
         for changes in watchfiles.watch(*self.watched(), stop_event=self._stop,
                                         step=WATCH_STEP_MS, raise_interrupt=False):
             self.rebuild(path for _, path in changes)
+
+    def wait(self) -> None:
+        """Block until stop() is called (from another thread) or Ctrl+C."""
+        while not self._stop.wait(3600):
+            pass
 
     def stop(self) -> None:
         self._stop.set()
@@ -195,8 +213,7 @@ def serve(course_dir: str | os.PathLike[str], port: int = 8040,
     if open_browser:
         webbrowser.open(url)
     try:
-        while not server._stop.wait(3600):
-            pass
+        server.wait()
     except KeyboardInterrupt:
         pass
     finally:

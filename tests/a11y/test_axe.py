@@ -14,11 +14,13 @@ from tests.runtime.lms import answer, questions_by_id
 SHOWN = "section.page:not([hidden])"
 
 
-def walk_with_axe(page: Any, course_dir: Path) -> tuple[list[str], list[str], set[str]]:
+def walk_with_axe(page: Any, course_dir: Path,
+                  alternate: bool) -> tuple[list[str], list[str], set[str]]:
     """Next through the course; axe on each page, and on the page again once answered.
 
-    Answers alternate between right and wrong, so both kinds of feedback (and a failed
-    assessment's retake offer) are on screen for axe at some point.
+    With ``alternate`` answers alternate between right and wrong, so both kinds of feedback
+    (and a failed assessment's retake offer) are on screen; otherwise all are right, so the
+    course completes and its certificate can be checked too.
     """
     questions = questions_by_id(course_dir)
     problems: list[str] = []
@@ -37,7 +39,7 @@ def walk_with_axe(page: Any, course_dir: Path) -> tuple[list[str], list[str], se
             if fs.locator("input").first.is_disabled():
                 continue
             answer(fs, questions[fs.get_attribute("id")[2:]], right)
-            right = not right
+            right = not right if alternate else True
             todo = True
         if todo:
             shown.locator("button.submit").click()
@@ -51,9 +53,28 @@ def walk_with_axe(page: Any, course_dir: Path) -> tuple[list[str], list[str], se
         nxt.click()
 
 
+def certificate_with_axe(page: Any) -> list[str]:
+    """Open the certificate and go through its steps (attestation, name), axe at each."""
+    page.locator(".cert-button").click()
+    problems: list[str] = []
+    for step in range(4):
+        problems += blocking(run_axe(page), f"certificate step {step + 1}")
+        if page.locator(".cert-body").is_visible():
+            return problems
+        if page.locator(".cert-attest").is_visible():
+            page.locator("#attest-box").check()
+            page.locator(".attest-confirm").click()
+        elif page.locator(".cert-name-entry").is_visible():
+            page.locator("#cert-name").fill("Alex Example")
+            page.locator(".cert-name-save").click()
+    raise AssertionError("the certificate never showed")
+
+
 def test_no_serious_or_critical_violations_on_any_page_of_the_ethics_course(open_course: Any):
     page = open_course(ETHICS)
-    problems, visited, ran = walk_with_axe(page, ETHICS)
+    problems, visited, ran = walk_with_axe(page, ETHICS, alternate=False)
+    assert page.evaluate("Packager.rules().completed")
+    problems += certificate_with_axe(page)
     assert problems == [], "\n".join(problems)
     course = yaml.safe_load((ETHICS / "course.yaml").read_text(encoding="utf-8"))
     assert len(visited) >= len(course["modules"])
@@ -65,7 +86,7 @@ def test_no_serious_or_critical_violations_on_any_page_of_the_ethics_course(open
 def test_no_serious_or_critical_violations_in_the_basic_course(open_course: Any):
     """Every question type, a pooled assessment and an evaluation, with feedback shown."""
     page = open_course(ROOTS / "basic")
-    problems, visited, _ = walk_with_axe(page, ROOTS / "basic")
+    problems, visited, _ = walk_with_axe(page, ROOTS / "basic", alternate=True)
     assert problems == [], "\n".join(problems)
     assert visited[0] == "page-01-lesson-p1" and visited[-1] == "page-03-eval-p1"
 
