@@ -68,14 +68,17 @@ class Session:
     version: str
     console: list[str] = field(default_factory=list)  # errors from the course's frame
     lms_console: list[str] = field(default_factory=list)  # errors scorm-again logged
+    window: Any = None  # the SCO's own window, when launched as a popup
 
     @property
     def ui(self) -> Any:
         """The course document, for role- and CSS-based locators."""
-        return self.page.frame_locator("#sco")
+        return self.window if self.window is not None else self.page.frame_locator("#sco")
 
     @property
     def frame(self) -> Any:
+        if self.window is not None:
+            return self.window.main_frame
         return self.page.main_frame.child_frames[0]
 
     def log(self) -> list[dict[str, Any]]:
@@ -124,7 +127,8 @@ class LMS:
         self.pages: list[Any] = []
 
     def launch(self, cmi: dict[str, Any] | None = None, query: str = "",
-               clock: bool = False, activity_tree: dict[str, Any] | None = None) -> Session:
+               clock: bool = False, activity_tree: dict[str, Any] | None = None,
+               popup: bool = False) -> Session:
         page = self.browser.new_page(viewport={"width": 1100, "height": 1000})
         self.pages.append(page)
         session = Session(page, self.version)
@@ -141,9 +145,19 @@ class LMS:
         if clock:
             page.clock.install()
         page.goto(self.base_url + "lms.html")
-        page.evaluate("([v, cmi, launch, tree]) => startLMS(v, cmi, launch, tree)",
-                      [self.version, cmi, "pkg/index.html" + query, activity_tree])
-        page.wait_for_function(READY)
+        start = "([v, cmi, launch, tree, popup]) => startLMS(v, cmi, launch, tree, popup)"
+        args = [self.version, cmi, "pkg/index.html" + query, activity_tree, popup]
+        if not popup:
+            page.evaluate(start, args)
+            page.wait_for_function(READY)
+            return session
+        with page.expect_popup() as opened:
+            page.evaluate(start, args)
+        session.window = opened.value
+        session.window.on("console", on_console)
+        session.window.on("pageerror", lambda e: session.console.append(f"uncaught: {e}"))
+        session.window.wait_for_function(
+            "() => document.documentElement.getAttribute('data-packager-ready') === '1'")
         return session
 
     def resume(self, cmi: dict[str, Any], query: str = "", clock: bool = False) -> Session:

@@ -214,6 +214,15 @@ class ScormBehaviour:
         self.assert_passed(session.leave())
         session.finished_cleanly()
 
+    def test_api_found_through_the_opener(self, lms: Any) -> None:
+        """Launched in a new window, the SCO finds the API in its opener."""
+        session = lms(BASIC, self.version).launch(popup=True)
+        assert not session.ui.locator(".notice").is_visible()  # connected: no standalone notice
+        walk(session.ui, questions_by_id(BASIC), correct=True)
+        cmi = session.leave()  # closing the window ends the session
+        self.assert_passed(cmi)
+        session.finished_cleanly()
+
     def test_exit_button_finishes_once(self, lms: Any) -> None:
         session = lms(BASIC, self.version).launch()
         ui = session.ui
