@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -83,10 +85,71 @@ def sweep_stale_temps(folder: Path) -> list[Path]:
     return removed
 
 
-def write_zip(path: Path, entries: list[Entry]) -> Path:
+class _TrailingHasher(threading.Thread):
+    """Hashes the zip as it is written, one entry behind the writer, on the other core.
+
+    zipfile goes back only to rewrite the local header of the entry it is closing, so every
+    byte before that entry is final: hashing up to there saves reading the package back.
+    """
+
+    def __init__(self, path: Path, digest: hashlib._Hash):
+        super().__init__(name="zip-hasher", daemon=True)
+        self.fd: int | None = os.open(path, os.O_RDONLY)
+        self.digest = digest
+        self.done = 0  # bytes hashed
+        self.limit = 0  # bytes known to be final
+        self.closing = False
+        self.abandoned = False
+        self.error: BaseException | None = None
+        self.cond = threading.Condition()
+
+    def advance(self, upto: int) -> None:
+        with self.cond:
+            self.limit = upto
+            self.cond.notify()
+
+    def run(self) -> None:
+        try:
+            while True:
+                with self.cond:
+                    while self.done >= self.limit and not self.closing:
+                        self.cond.wait()
+                    limit, closing = self.limit, self.closing
+                while self.done < limit and not self.abandoned:
+                    assert self.fd is not None
+                    chunk = os.pread(self.fd, min(CHUNK, limit - self.done), self.done)
+                    if not chunk:
+                        raise OSError("the package shrank while it was hashed")
+                    self.digest.update(chunk)
+                    self.done += len(chunk)
+                if self.abandoned or (closing and self.done >= limit):
+                    return
+        except BaseException as exc:  # handed to the writer's thread by finish()
+            self.error = exc
+
+    def finish(self, size: int | None) -> None:
+        """Hash up to ``size``, the final length, and stop; None abandons the hash."""
+        if self.fd is None:
+            return
+        with self.cond:
+            if size is None:
+                self.abandoned = True
+            else:
+                self.limit = size
+            self.closing = True
+            self.cond.notify()
+        self.join()
+        os.close(self.fd)
+        self.fd = None
+        if self.error is not None and size is not None:
+            raise OSError(f"cannot hash the package: {self.error}") from self.error
+
+
+def write_zip(path: Path, entries: list[Entry], digest: hashlib._Hash | None = None) -> Path:
     """Write entries to ``path`` atomically: a temp file in the same folder, then rename.
 
-    A failure or interruption leaves any previous file at ``path`` untouched.
+    A failure or interruption leaves any previous file at ``path`` untouched. With
+    ``digest`` (e.g. hashlib.sha256()), it is fed the package's bytes while they are written.
     """
     names = [e.name for e in entries]
     if len(set(names)) != len(names):
@@ -101,8 +164,13 @@ def write_zip(path: Path, entries: list[Entry]) -> Path:
     except OSError as exc:
         raise PackagerError(f"cannot write {path}: {exc.strerror or exc}") from exc
     tmp = Path(tmp_name)
+    hasher: _TrailingHasher | None = None
+    size: int | None = None
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+            if digest is not None:
+                hasher = _TrailingHasher(tmp, digest)
+                hasher.start()
             for entry in sorted(entries, key=lambda e: e.name):
                 info = _zipinfo(entry.name, stamp)
                 if entry.data is not None:
@@ -113,7 +181,14 @@ def write_zip(path: Path, entries: list[Entry]) -> Path:
                     # file_size set up front lets zipfile pick zip64 only when needed
                     with entry.source.open("rb") as src, zf.open(info, "w") as dst:
                         shutil.copyfileobj(src, dst, CHUNK)
+                if hasher is not None:
+                    raw.flush()
+                    hasher.advance(raw.tell())  # this entry is closed: its bytes are final
             zf.close()
+            raw.flush()
+            size = raw.tell()
+        if hasher is not None:
+            hasher.finish(size)
         # No fsync: the rename is what makes the swap atomic for every reader and for a
         # killed build. Waiting for hundreds of megabytes to reach the disk only guards
         # against power loss, and it tripled build times under I/O load (see bench/).
@@ -125,4 +200,7 @@ def write_zip(path: Path, entries: list[Entry]) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if hasher is not None:
+            hasher.finish(None)
     return path

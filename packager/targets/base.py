@@ -108,11 +108,8 @@ class Target:
     def build(self, ctx: BuildContext, out_dir: Path) -> Artifact:
         """Write the package atomically and describe it."""
         start = time.perf_counter()
-        path = write_zip(out_dir / self.artifact_name(ctx.course), self.entries(ctx))
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        digest = hashlib.sha256()  # fed while the package is written, not read back after
+        path = write_zip(out_dir / self.artifact_name(ctx.course), self.entries(ctx), digest)
         return Artifact(path=path, target=self.name, course_id=ctx.course.id,
                         version=ctx.course.version, size=path.stat().st_size,
                         sha256=digest.hexdigest(), seconds=time.perf_counter() - start)
