@@ -347,3 +347,10 @@ def test_the_inspector_page_itself_is_accessible(inspector: Any):
 
     problems = blocking(run_axe(inspector), "inspector")
     assert problems == [], "\n".join(problems)
+
+
+def test_cli_preview_port_in_use_is_a_usage_error(server: PreviewServer, course: Path):
+    port = str(server.httpd.server_address[1])
+    result = CliRunner().invoke(cli, ["preview", str(course), "--port", port, "--no-open"])
+    assert result.exit_code == 2 and "cannot listen on 127.0.0.1:" + port in result.output
+    assert "--port" in result.output
