@@ -31,6 +31,9 @@ SIZES = {
     "small": Spec(modules=3, pages=30, questions=20, media_bytes=5 << 20),
     "medium": Spec(modules=12, pages=200, questions=150, media_bytes=200 << 20),
     "large": Spec(modules=60, pages=1500, questions=1000, media_bytes=1536 << 20),
+    # for batch builds: text-heavy courses, so parsing (the part that can use both cores)
+    # outweighs copying media
+    "batch": Spec(modules=6, pages=120, questions=90, media_bytes=8 << 20),
 }
 
 WORDS = ("client therapist consent record privacy duty warn boundary supervision ethics "
