@@ -23,7 +23,7 @@
 
   var L = null;          // launch parameters
   var token = null, launch = {}, mode = "Normal", saved = null, flags = {}, lang = "en";
-  var initializedAt = 0, closed = false, outbox = [], busy = false, retryTimer = null, failures = 0;
+  var initializedAt = 0, live = false, closed = false, outbox = [], busy = false, retryTimer = null, failures = 0;
   var pendingState = null, lastState = null, lastScore = null, outboxKey = null;
 
   /* ---------- small helpers ---------- */
@@ -108,6 +108,11 @@
     outbox.forEach(function (i) { i.sending = false; });
     var ss = session();
     if (ss && ss.getItem("packager:cmi5:ended:" + L.fetch)) {
+      // A reload after Terminated starts no session, but still delivers what the ended one
+      // left in the outbox, with the token that session was given.
+      token = ss.getItem("packager:cmi5:token:" + L.fetch);
+      closed = true;
+      pump();
       return Promise.reject(new Error("this launch has ended; start the course again from the LMS"));
     }
     return getToken().then(function (t) {
@@ -124,6 +129,7 @@
       doc = queued ? queued.body : doc;
       saved = doc && typeof doc.data === "string" ? doc.data : null;
       flags = (doc && doc.cmi5) || {};
+      live = true;
     });
   }
 
@@ -275,7 +281,7 @@
   P.adapters.cmi5 = {
     name: "cmi5",
     start: function () {
-      if (!L || !token) return { connected: false };
+      if (!live) return { connected: false };
       lang = (P.data && P.data.lang) || "en";
       if (typeof launch.masteryScore === "number" && P.data) {
         // The LMS's masteryScore decides passed and failed (cmi5 section 10).
@@ -359,7 +365,6 @@
     if (adapterName !== "cmi5") return coreStart(adapterName);
     prepare().then(function () { coreStart(adapterName); }, function (err) {
       if (window.console) console.warn("packager: cmi5 launch failed:", err && err.message);
-      token = null; // start() then reports no connection
       coreStart(adapterName);
     });
   };

@@ -181,3 +181,25 @@ def test_per_module_au_reports_its_module_only(lms, cmi5_site, serve_dir, answer
     assert names.count("passed") == 1 and names.count("completed") == 1
     assert names.count("answered") == 3  # the pool's 3 questions, nothing of other modules
     assert real_errors(errors) == []
+
+
+def test_statements_queued_offline_survive_a_reload(lms, au_url, answers, context):
+    launch = lms.launch(au_url(BASIC), publisher_au(BASIC))
+    page = context.new_page()
+    page.goto(launch.url)
+    wait_ready(page)
+    lms.offline = True
+    page.locator("button.nav-next").click()
+    take_course(page, answers(BASIC, True), stop_at="Post-test part 1")
+    assert page.evaluate("Packager.cmi5.pending()") > 0
+    page.reload()  # pagehide: Terminated joins the queue, and nothing reaches the LMS
+    wait_ready(page)
+    names = [verb(s) for s in lms.lrs.statements(launch.registration)]
+    assert "answered" not in names and "terminated" not in names
+    lms.offline = False  # the reloaded page delivers what the ended session left
+    drained(page, timeout=30000)
+    sts = statements_of(lms, launch.registration, until="terminated")
+    assert problems(sts, [launch]) == []
+    names = [verb(s) for s in sts]
+    assert "answered" in names and names[-1] == "terminated"
+    assert lms.requests.count("POST", "/fetch/") == 1
