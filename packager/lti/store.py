@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -124,7 +125,8 @@ class OutboxItem(Base):
     lineitem: Mapped[str | None] = mapped_column(Text, nullable=True)
     lineitems: Mapped[str | None] = mapped_column(Text, nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|delivered|dead
+    # pending | delivered | superseded (a newer score replaced it) | dead (gave up)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     tries: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[float] = mapped_column(Float, default=time.time)
     claimed_until: Mapped[float] = mapped_column(Float, default=0)
@@ -148,5 +150,10 @@ def open_store(url: str) -> sessionmaker[Session]:
     engine: Engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Every gunicorn worker of every instance starts here at once: one creates the
+            # tables, the others wait (concurrent CREATE TABLEs collide on pg_type).
+            conn.execute(text("SELECT pg_advisory_xact_lock(7431)"))
+        Base.metadata.create_all(conn)
     return sessionmaker(engine, expire_on_commit=False)
