@@ -12,6 +12,10 @@ from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.session import SessionService
 
 
+class CacheUnavailable(Exception):
+    """The shared cache cannot be reached (Redis down or restarting): answered with a 503."""
+
+
 class Cache(ABC):
     """A small key-value store with expiry and an atomic take (for single-use values)."""
 
@@ -75,20 +79,29 @@ class RedisCache(Cache):
 
         self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
+        self._errors = (redis.RedisError,)
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        # A Redis outage is an operational state, not a bug: logins fail with a clean 503
+        # page (and the log line) instead of a 500, and work again once Redis is back.
+        try:
+            return getattr(self._redis, method)(*args, **kwargs)
+        except self._errors as exc:
+            raise CacheUnavailable(f"Redis: {exc}") from exc
 
     def get(self, key: str) -> Any:
-        raw = self._redis.get(self._prefix + key)
+        raw = self._call("get", self._prefix + key)
         return None if raw is None else json.loads(raw)
 
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
-        self._redis.set(self._prefix + key, json.dumps(value), ex=ttl)
+        self._call("set", self._prefix + key, json.dumps(value), ex=ttl)
 
     def take(self, key: str) -> Any:
-        raw = self._redis.getdel(self._prefix + key)
+        raw = self._call("getdel", self._prefix + key)
         return None if raw is None else json.loads(raw)
 
     def add(self, key: str, value: Any, ttl: int) -> bool:
-        return bool(self._redis.set(self._prefix + key, json.dumps(value), ex=ttl, nx=True))
+        return bool(self._call("set", self._prefix + key, json.dumps(value), ex=ttl, nx=True))
 
 
 def make_cache(url: str | None) -> Cache:

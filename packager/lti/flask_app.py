@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from packager.lti.cache import CacheUnavailable
 from packager.lti.config import ToolSettings
 from packager.lti.grading import GradingError
 from packager.lti.launch import LtiError, WebRequest
@@ -70,6 +71,15 @@ def create_app(settings: ToolSettings | None = None) -> Flask:
     @app.errorhandler(LtiError)
     def lti_error(error: LtiError) -> Response:
         return _respond(tool.error_page(error))
+
+    @app.errorhandler(CacheUnavailable)
+    def cache_unavailable(error: CacheUnavailable) -> Response:
+        app.logger.error("launch cache unavailable: %s", error)
+        page = tool.error_page(LtiError("The course cannot open right now; please try again "
+                                        "in a minute.", 503))
+        resp = _respond(page)
+        resp.headers["Retry-After"] = "30"
+        return resp
 
     @app.errorhandler(GradingError)
     def grading_error(error: GradingError) -> tuple[Response, int]:
