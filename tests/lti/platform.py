@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import html
 import json
+import random
 import secrets
 import threading
 import time
@@ -93,6 +94,19 @@ class Platform:
     registrations: list[dict[str, Any]] = field(default_factory=list)
     fail_scores: int = 0  # answer the next N score posts with 503
     score_attempts: int = 0
+    # Faults for the scale tests (tests/scale): a share of score posts fails, half of those
+    # after the score was recorded (the answer is lost, so the tool must send it again), and
+    # until ``hang_until`` every score post hangs past the tool's timeout and is dropped.
+    fail_rate: float = 0.0
+    hang_until: float = 0.0
+    dedupe: bool = False  # AGS: a score repeating one on record (same timestamp) changes nothing
+    duplicates: int = 0  # posts of a score already recorded (same line item, user, timestamp)
+    acks_lost: int = 0
+    failed: int = 0
+    hung: int = 0
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    _score_keys: set[tuple[str, str, str]] = field(default_factory=set)
+    _score_lock: threading.Lock = field(default_factory=threading.Lock)
     tokens: set[str] = field(default_factory=set)
     registration_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     registration_open: bool = True
@@ -339,7 +353,26 @@ class Platform:
         if self.fail_scores > 0:
             self.fail_scores -= 1
             return Response("platform down", 503)
-        self.scores.append(dict(req.get_json(), lineitem=item_id))
+        if time.time() < self.hang_until:
+            with self._score_lock:
+                self.hung += 1
+            time.sleep(max(0.0, self.hang_until - time.time()))
+            return Response("gateway timeout", 504)
+        with self._score_lock:
+            roll = self.rng.random() if self.fail_rate else 1.0
+            if roll < self.fail_rate / 2:
+                self.failed += 1
+                return Response("platform down", 503)
+            score = dict(req.get_json(), lineitem=item_id)
+            key = (item_id, str(score.get("userId")), str(score.get("timestamp")))
+            duplicate = key in self._score_keys
+            self._score_keys.add(key)
+            self.duplicates += duplicate
+            if not (duplicate and self.dedupe):
+                self.scores.append(score)
+            if roll < self.fail_rate:
+                self.acks_lost += 1
+                return Response("platform down", 503)
         return Response("", 204)
 
     def dl_return(self, req: Request) -> Response:
