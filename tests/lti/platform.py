@@ -100,12 +100,12 @@ class Platform:
     fail_rate: float = 0.0
     hang_until: float = 0.0
     dedupe: bool = False  # AGS: a score repeating one on record (same timestamp) changes nothing
-    duplicates: int = 0  # posts of a score already recorded (same line item, user, timestamp)
+    duplicates: int = 0  # posts of a score already recorded (same line item and body)
     acks_lost: int = 0
     failed: int = 0
     hung: int = 0
     rng: random.Random = field(default_factory=lambda: random.Random(7))
-    _score_keys: set[tuple[str, str, str]] = field(default_factory=set)
+    _score_keys: set[tuple[str, str]] = field(default_factory=set)
     _score_lock: threading.Lock = field(default_factory=threading.Lock)
     tokens: set[str] = field(default_factory=set)
     registration_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
@@ -364,7 +364,7 @@ class Platform:
                 self.failed += 1
                 return Response("platform down", 503)
             score = dict(req.get_json(), lineitem=item_id)
-            key = (item_id, str(score.get("userId")), str(score.get("timestamp")))
+            key = (item_id, json.dumps(score, sort_keys=True))
             duplicate = key in self._score_keys
             self._score_keys.add(key)
             self.duplicates += duplicate
