@@ -104,6 +104,17 @@ def safe_build(course_dir: str | os.PathLike[str],
 
 def _template_diagnostic(exc: jinja2.TemplateError) -> Diagnostic:
     """A template error as a diagnostic at the template's file and line."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
     line = getattr(exc, "lineno", 0) or 0
-    return Diagnostic("error", f"template error: {exc.message or exc}", Location(name, line, 1))
+    if not name:
+        # An error while rendering (e.g. an undefined attribute) has no location of its own;
+        # Jinja rewrites the traceback so the template's frames carry its file and line.
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_name in ("top-level template code", "template") or \
+                    code.co_name.startswith("block "):
+                name, line = code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    return Diagnostic("error", f"template error: {exc.message or exc}",
+                      Location(name or "template", line, 1 if line else 0))

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from packager.cli import cli
 from packager.preview import PreviewServer
+from packager.preview.builder import Snapshot
 from tests.conftest import ETHICS, ROOT, ROOTS
 
 LESSON = "modules/01-lesson.md"
@@ -354,3 +355,19 @@ def test_cli_preview_port_in_use_is_a_usage_error(server: PreviewServer, course:
     result = CliRunner().invoke(cli, ["preview", str(course), "--port", port, "--no-open"])
     assert result.exit_code == 2 and "cannot listen on 127.0.0.1:" + port in result.output
     assert "--port" in result.output
+
+
+def test_template_errors_point_at_the_template_line(server: PreviewServer, course: Path):
+    good = server.status()["build"]["generation"]
+    (course / "templates").mkdir()
+    page = course / "templates" / "page.html"
+    page.write_text('{% extends "!builtin/page.html" %}\n\n{% block x %}\n{{ page.title }\n',
+                    encoding="utf-8")
+    (error,) = server.rebuild().diagnostics  # the watcher may rebuild too: use this result
+    assert re.search(r"templates/page\.html:4:1: error: template error", error.format())
+    assert server.status()["build"]["generation"] == good  # the last good build is served
+    page.write_text("<h1>{{ page.title }}</h1>\n{{ page.nosuch.x }}\n", encoding="utf-8")
+    (error,) = server.rebuild().diagnostics
+    assert re.search(r"templates/page\.html:2:1: error: .*nosuch", error.format())
+    page.write_text('{% extends "!builtin/page.html" %}\n', encoding="utf-8")
+    assert isinstance(server.rebuild(), Snapshot)
