@@ -12,6 +12,8 @@ if [[ "${1:-}" == "--test" ]]; then
   if [[ -f package.json ]]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
+  # Ralph's LRS (cmi5 tests) lives in its own venv: its click pin conflicts with ours.
+  .venv/bin/python -c "from tests.cmi5.lrs import ralph_bin; ralph_bin()"
 else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 fi
