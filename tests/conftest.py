@@ -57,14 +57,20 @@ def unzip(package: Path, dest: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the whole run (the system's, never a downloaded one)."""
+def playwright():
+    """The one Playwright driver of the run: a second sync_playwright() may not start."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """One headless Chromium for the whole run (the system's, never a downloaded one)."""
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture

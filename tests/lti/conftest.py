@@ -22,15 +22,12 @@ from tests.lti.platform import Platform
 
 
 @pytest.fixture(scope="session")
-def lti_browser():
+def lti_browser(playwright):
     """Headless system Chromium; platform.test resolves to 127.0.0.1."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            *CHROMIUM_ARGS, "--host-resolver-rules=MAP platform.test 127.0.0.1"])
-        yield instance
-        instance.close()
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--host-resolver-rules=MAP platform.test 127.0.0.1"])
+    yield instance
+    instance.close()
 
 
 @pytest.fixture(scope="session")
