@@ -44,52 +44,93 @@ def choose(page: Any, fieldset: str, index: int, checkbox: bool) -> None:
     page.keyboard.press("Space")
 
 
-def answer_by_keyboard(page: Any, fs_id: str, q: Question) -> None:
+def answer_by_keyboard(page: Any, fs_id: str, q: Question, correct: bool = True) -> None:
     fieldset = f"#{fs_id}"
     if q.type == "text":
         tab_to(page, f"{fieldset} input[type=text]")
-        page.keyboard.type(q.answers[0] if q.answers else "A comment typed with the keyboard.")
+        text = q.answers[0] if q.answers and correct else "A comment typed with the keyboard."
+        page.keyboard.type(text)
         return
-    picks = (len(q.scale) - 1,) if q.type == "likert" else q.correct_indexes
+    if q.type == "likert":
+        picks: tuple[int, ...] = (len(q.scale) - 1,)
+    elif correct:
+        picks = q.correct_indexes
+    else:
+        picks = tuple(i for i in range(len(q.choice_labels)) if i not in q.correct_indexes)[:1]
     for i in picks:
         choose(page, fieldset, i, q.type == "multiple")
     for i in range(len(q.choice_labels)):
         assert page.locator(f"{fieldset} input[value='{i}']").is_checked() == (i in picks)
 
 
+def submit_by_keyboard(page: Any, questions: dict[str, Question], correct: bool) -> list[str]:
+    """Answer the shown page's questions and submit it, keyboard only; returns their ids."""
+    fieldsets = [fs.get_attribute("id") for fs in
+                 page.locator(f"{SHOWN} fieldset.question:not([hidden])").all()]
+    for fs_id in fieldsets:
+        answer_by_keyboard(page, fs_id, questions[fs_id[2:]], correct)
+    if fieldsets:
+        tab_to(page, f"{SHOWN} button.submit")
+        page.keyboard.press("Enter")
+    return fieldsets
+
+
+def next_by_keyboard(page: Any) -> str:
+    """Tab to Next and press Enter; returns the new page's id (focus is on its heading)."""
+    before = page.locator(SHOWN).get_attribute("id")
+    tab_to(page, "button.nav-next")
+    page.keyboard.press("Enter")
+    after = page.locator(SHOWN).get_attribute("id")
+    assert after != before
+    # Focus moves to the new page's heading, so a screen reader starts reading there.
+    assert page.evaluate("document.activeElement.matches('section.page:not([hidden]) h1')")
+    return after
+
+
 def test_the_whole_course_with_the_keyboard_alone(open_course: Any):
     """Tab to each choice, Space, Tab to Submit, Enter; Next with the keyboard, to the end."""
     page = open_course(BASIC)
     questions = questions_by_id(BASIC)
-    pages = 0
+    pages = 1
     while True:
-        pages += 1
-        shown = page.locator(SHOWN)
-        fieldsets = [fs.get_attribute("id") for fs in
-                     shown.locator("fieldset.question:not([hidden])").all()]
-        for fs_id in fieldsets:
-            answer_by_keyboard(page, fs_id, questions[fs_id[2:]])
-        if fieldsets:
-            tab_to(page, f"{SHOWN} button.submit")
-            page.keyboard.press("Enter")
-            for fs_id in fieldsets:
-                feedback = page.locator(f"#{fs_id} .q-feedback")
-                assert feedback.get_attribute("role") == "status"
-                assert feedback.inner_text().strip(), f"no feedback announced for {fs_id}"
+        for fs_id in submit_by_keyboard(page, questions, correct=True):
+            feedback = page.locator(f"#{fs_id} .q-feedback")
+            assert feedback.get_attribute("role") == "status"
+            assert feedback.inner_text().strip(), f"no feedback announced for {fs_id}"
         if page.locator("button.nav-next").is_disabled():
             break
-        before = shown.get_attribute("id")
-        tab_to(page, "button.nav-next")
-        page.keyboard.press("Enter")
-        after = page.locator(SHOWN).get_attribute("id")
-        assert after != before
-        # Focus moves to the new page's heading, so a screen reader starts reading there.
-        assert page.evaluate("document.activeElement.matches('section.page:not([hidden]) h1')")
+        next_by_keyboard(page)
+        pages += 1
     assert pages == 5
     rules = page.evaluate("Packager.rules()")
     assert rules["completed"] and rules["passed"]
     assert "completed this course" in page.locator(".notice").inner_text()
     assert page.locator(".notice").get_attribute("role") == "alert"
+
+
+def test_retake_and_previous_with_the_keyboard(open_course: Any):
+    """A failed assessment is retaken, and pages revisited, with the keyboard alone."""
+    page = open_course(BASIC)
+    questions = questions_by_id(BASIC)
+    while not page.locator(SHOWN).get_attribute("id").startswith("page-02-test"):
+        next_by_keyboard(page)
+    first = page.locator(SHOWN).get_attribute("id")
+    while True:
+        submit_by_keyboard(page, questions, correct=False)
+        if page.locator(f"{SHOWN} button.retake").is_visible():
+            break
+        next_by_keyboard(page)
+    assert "did not pass" in page.locator(f"{SHOWN} .page-status").inner_text()
+    tab_to(page, f"{SHOWN} button.retake")
+    page.keyboard.press("Enter")
+    assert page.locator(SHOWN).get_attribute("id") == first
+    assert page.evaluate("document.activeElement.matches('section.page:not([hidden]) h1')")
+    assert page.evaluate("Packager.state().m[1]").endswith(".2")  # the second attempt
+    next_by_keyboard(page)
+    tab_to(page, "button.nav-prev")
+    page.keyboard.press("Enter")
+    assert page.locator(SHOWN).get_attribute("id") == first
+    assert page.evaluate("document.activeElement.matches('section.page:not([hidden]) h1')")
 
 
 def test_focus_is_visible_on_every_kind_of_control(open_course: Any):
