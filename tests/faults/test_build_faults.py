@@ -106,13 +106,14 @@ def kill_when(proc: subprocess.Popen, dist: Path, ready, timeout: float = 60) ->
 
 
 # Kill points: while parsing (before any temp exists), as the first temp appears, and with
-# the package written a third, two thirds and nearly all the way.
+# the package written a third, two thirds and five sixths of the way.
 POINTS = {
     "parsing": lambda found: False,
     "temp-created": lambda found: bool(found),
     "third": lambda found: any(n > (16 << 20) for _, n in found),
     "two-thirds": lambda found: any(n > (32 << 20) for _, n in found),
-    "nearly-done": lambda found: any(n > (47 << 20) for _, n in found),
+    # not later: on an idle machine the last megabytes go by between two polls
+    "nearly-done": lambda found: any(n > (40 << 20) for _, n in found),
 }
 
 
