@@ -190,8 +190,9 @@ def write_zip(path: Path, entries: list[Entry], digest: hashlib._Hash | None = N
         if hasher is not None:
             hasher.finish(size)
         # No fsync: the rename is what makes the swap atomic for every reader and for a
-        # killed build. Waiting for hundreds of megabytes to reach the disk only guards
-        # against power loss, and it tripled build times under I/O load (see bench/).
+        # killed build. Waiting for hundreds of megabytes to reach the disk guards only
+        # against power loss, and costs a disk round trip per package (0-1 s per 200 MB here,
+        # the most when other jobs write too, as on CI runners).
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:
