@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -96,7 +97,8 @@ class Attempt(Base):
     progress_id: Mapped[int] = mapped_column(ForeignKey("progress.id"))
     module: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
-    seed: Mapped[int] = mapped_column(Integer)
+    # The runtime draws seeds up to 36**6 - 2, past a 32-bit INTEGER (PostgreSQL refuses them).
+    seed: Mapped[int] = mapped_column(BigInteger)
     started: Mapped[float] = mapped_column(Float, default=time.time)
 
 
