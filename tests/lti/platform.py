@@ -209,7 +209,8 @@ class Platform:
             sig = hmac.new(_public_pem(self.key), f"{head}.{body}".encode(), hashlib.sha256)
             return f"{head}.{body}.{_b64(sig.digest())}"
         key = _new_key() if probe == "wrong-signature" else self.key
-        token = jwt.encode(claims, _pem(key), algorithm="RS256", headers=headers)
+        # The key object, not its PEM: parsing a PEM re-validates the RSA key (~0.1 s a launch).
+        token = jwt.encode(claims, key, algorithm="RS256", headers=headers)
         if probe == "tampered-message-type":
             head, body, sig = token.split(".")
             data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
