@@ -17,8 +17,9 @@ import pytest
 from packager import api
 from tests.conftest import ROOT, ROOTS
 
-# Generous bounds: CI shares its two cores; real runs take a fraction (printed with -s).
-MAX_SECONDS = 20.0
+# Generous bounds; real runs take a fraction (printed with -s). Time is CPU time: wall time
+# on a shared two-core runner measures the neighbours.
+MAX_CPU_SECONDS = 10.0
 MAX_TRACED_MB = 64.0
 MAX_RSS_MB = 256.0  # an 8 MB manifest of tiny elements is ~90 MB as an lxml tree
 
@@ -66,10 +67,11 @@ def run_check(package: Path, tmp_path: Path) -> dict:
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
-    print(f"\n{package.name}: {result['seconds']:.2f} s, traced peak "
+    print(f"\n{package.name}: {result['cpu']:.2f} s CPU ({result['seconds']:.2f} s wall), "
+          f"traced peak "
           f"{result['traced_mb']:.1f} MB, RSS {result['rss_mb']:.0f} MB, "
           f"{result['report']['errors']} error(s)")
-    assert result["seconds"] < MAX_SECONDS
+    assert result["cpu"] < MAX_CPU_SECONDS
     assert result["traced_mb"] < MAX_TRACED_MB
     assert result["rss_mb"] < MAX_RSS_MB
     for written in result["writes"]:
@@ -173,10 +175,10 @@ def test_huge_manifest_over_the_limit(good, tmp_path):
 
 
 def test_large_manifest_under_the_limit_stays_bounded(good, tmp_path):
-    """A 5 MB manifest with 120,000 references to missing files."""
+    """A 3 MB manifest with 60,000 references to missing files."""
     with zipfile.ZipFile(good) as zf:
         text = zf.read("imsmanifest.xml").decode()
-    many = "".join(f'<file href="missing/f{i}.html"/>' for i in range(120_000))
+    many = "".join(f'<file href="missing/f{i}.html"/>' for i in range(60_000))
     text = text.replace('<file href="index.html"/>', '<file href="index.html"/>' + many, 1)
     assert len(text.encode()) < 8 << 20
     package = variant(good, tmp_path / "large.zip", manifest=text.encode())
@@ -233,13 +235,22 @@ def test_xml_entities_are_refused(attack, encoding, good, tmp_path):
     assert "root:" not in json.dumps(result["report"])  # /etc/passwd never read
 
 
-@pytest.mark.parametrize("count", [60_000, 300_000])
-def test_too_many_entries(count, tmp_path):
+def test_too_many_entries(tmp_path):
     package = write(tmp_path / "many.zip", [("imsmanifest.xml", b"<manifest/>")] + [
-        (zipfile.ZipInfo(f"f/{i}"), b"") for i in range(count)])
+        (zipfile.ZipInfo(f"f/{i}"), b"") for i in range(50_001)])
     result = run_check(package, tmp_path)
-    assert has_error(result, "entries, more than")
+    assert has_error(result, "50,002 entries, more than")
     assert result["rss_mb"] < 64  # refused from the end record, not by listing every entry
+
+
+def test_end_record_claiming_millions_of_entries(good, tmp_path):
+    data = bytearray(good.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 0xFFFE, 0xFFFE)  # entries here, entries in all
+    package = tmp_path / "claims.zip"
+    package.write_bytes(bytes(data))
+    result = run_check(package, tmp_path)
+    assert has_error(result, "65,534 entries, more than")
 
 
 def test_not_a_zip_and_a_truncated_zip(good, tmp_path):
