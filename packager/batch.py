@@ -87,12 +87,16 @@ def _tree_signature(folders: list[Path | None]) -> list[tuple[str, int, int]]:
 
 
 def cache_key(course_dir: Path, target: str, settings: dict[str, Any],
-              project_templates: Path | None) -> str:
-    """Changes when sources, templates, runtime, packager version or settings change."""
-    payload = {
-        "packager": __version__, "target": target, "settings": settings,
-        "files": _tree_signature([course_dir, project_templates, BUILTIN_DIR, RUNTIME_DIR]),
-    }
+              project_templates: Path | None,
+              files: list[tuple[str, int, int]] | None = None) -> str:
+    """Changes when sources, templates, runtime, packager version or settings change.
+
+    ``files`` is the signature of those folders when the caller already has it.
+    """
+    if files is None:
+        files = _tree_signature([course_dir, project_templates, BUILTIN_DIR, RUNTIME_DIR])
+    payload = {"packager": __version__, "target": target, "settings": settings,
+               "files": files}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -135,7 +139,9 @@ def build_course(course_dir: str, targets: list[str], out_dir: str, version: str
     course_path, out = Path(course_dir), Path(out_dir)
     project = api.default_project_templates(course_path)
     settings = {"version": version, "strict": strict, "options": options}
-    keys = {t: cache_key(course_path, t, settings, project) for t in targets}
+    # One walk of the sources for every target: it stats every media file.
+    files = _tree_signature([course_path, project, BUILTIN_DIR, RUNTIME_DIR])
+    keys = {t: cache_key(course_path, t, settings, project, files) for t in targets}
     done: dict[str, Artifact] = {}
     if not force:
         for target in targets:
