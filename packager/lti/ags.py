@@ -45,8 +45,9 @@ def scores_url(lineitem: str) -> str:
 class Stats:
     """Figures for operators and tests."""
 
-    sent: int = 0  # HTTP attempts
-    retried: int = 0  # failed attempts scheduled again
+    sent: int = 0  # score posts attempted
+    failed: int = 0  # posts the platform did not take
+    retried: int = 0  # failed rows scheduled again (the rest were superseded meanwhile)
     delivered: int = 0
 
 
@@ -78,6 +79,11 @@ class Outbox:
         lineitem = progress.lineitem or endpoint.get("lineitem")
         if not lineitem and not endpoint.get("lineitems"):
             return None
+        # Each score is the learner's whole current result, so a newer one replaces any still
+        # waiting: nothing stale can arrive after it, and an outage does not pile up sends.
+        db.execute(update(OutboxItem).where(OutboxItem.progress_id == progress.id,
+                                            OutboxItem.status == "pending")
+                   .values(status="superseded"))
         item = OutboxItem(progress_id=progress.id, issuer=progress.issuer,
                           client_id=progress.client_id, lineitem=lineitem,
                           lineitems=endpoint.get("lineitems"), payload=payload)
@@ -149,11 +155,14 @@ class Outbox:
             row.tries += 1
             row.claimed_until = 0
             if error is None:
+                # Delivered even if superseded meanwhile: the newer row follows it.
                 row.status, row.delivered, row.last_error = "delivered", time.time(), None
                 self.stats.delivered += 1
             else:
-                self.stats.retried += 1
+                self.stats.failed += 1
                 row.last_error = error[:1000]
+            if error is not None and row.status == "pending":
+                self.stats.retried += 1
                 delay = min(self.backoff_max, self.backoff * 2 ** min(row.tries - 1, 20))
                 row.next_at = time.time() + delay
                 if row.tries >= self.max_tries:
@@ -230,7 +239,7 @@ class Outbox:
         """Rows by status, from the database (survives restarts, unlike ``stats``)."""
         with self._sessions() as db:
             rows = db.scalars(select(OutboxItem)).all()
-            out = {"pending": 0, "delivered": 0, "dead": 0, "tries": 0}
+            out = {"pending": 0, "delivered": 0, "superseded": 0, "dead": 0, "tries": 0}
             for row in rows:
                 out[row.status] = out.get(row.status, 0) + 1
                 out["tries"] += row.tries

@@ -5,6 +5,7 @@ Production: ``gunicorn 'packager.lti.flask_app:create_app()'`` with PACKAGER_LTI
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 from typing import Any
 
@@ -58,6 +59,9 @@ def create_app(settings: ToolSettings | None = None) -> Flask:
     """The Flask app; settings default to PACKAGER_LTI_* environment variables."""
     settings = settings or ToolSettings.from_env()
     tool = Tool(settings)
+    # Let the outbox finish (and release) the score it is sending when the worker stops,
+    # so a restarted server can send it at once instead of waiting for the lease to expire.
+    atexit.register(tool.close)
     app = Flask(__name__)
     app.extensions["packager_lti"] = tool
     if settings.proxy_fix:

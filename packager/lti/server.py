@@ -31,7 +31,10 @@ def serve(settings: ToolSettings, host: str = "127.0.0.1", port: int = 8000,
     base = settings.base_url or f"http://{host}:{port}"
     for line in startup_lines(base):
         echo(line)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        app.extensions["packager_lti"].close()
 
 
 def keys(keys_dir: str | os.PathLike[str], rotate: bool = False,

@@ -35,7 +35,12 @@ def wait_for(predicate: Callable[[], T], timeout: float = 20.0, step: float = 0.
 def course_frame(page: Any) -> Any:
     """The tool's iframe once the course runtime is ready."""
     frame = page.frame_locator("#tool")
-    frame.locator("html[data-packager-ready]").wait_for(timeout=20000)
+    try:
+        frame.locator("html[data-packager-ready]").wait_for(timeout=20000)
+    except Exception as exc:
+        urls = [f.url for f in page.frames]
+        body = [f.evaluate("document.documentElement.outerHTML")[:1500] for f in page.frames[1:]]
+        raise AssertionError(f"course did not start: frames {urls}\n{body}") from exc
     return frame
 
 
