@@ -69,13 +69,16 @@ def validate(course_dirs: tuple[str, ...], strict: bool, fmt: str) -> None:
 @click.option("--iri-base", default=None,
               help="cmi5: base IRI of the course, AU and question IRIs "
                    "(default https://packager.example/courses/).")
+@click.option("--lti-url", default=None,
+              help="cc: public URL of the LTI tool server the cartridge's links launch.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def build(course_dirs: tuple[str, ...], targets: tuple[str, ...], out_dir: str,
           version: str | None, strict: bool, force: bool, jobs: int | None, sco: str,
-          profile: str, mastery: bool, au: str, iri_base: str | None, fmt: str) -> None:
+          profile: str, mastery: bool, au: str, iri_base: str | None, lti_url: str | None,
+          fmt: str) -> None:
     """Build packages of one or more courses (or a folder of courses) into --out."""
     options = {"sco": sco, "profile": profile, "mastery": mastery, "au": au,
-               "iri_base": iri_base}
+               "iri_base": iri_base, "lti_url": lti_url}
     with progress_display(enabled=fmt == "text") as progress:
         result = batch.build_many(list(course_dirs), list(targets), out_dir, version=version,
                                   strict=strict, force=force, jobs=jobs, options=options,

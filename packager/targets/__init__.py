@@ -12,6 +12,7 @@ from packager.targets.base import Target
 BUILTIN = {
     "web": "packager.targets.web:WebTarget",
     "lti": "packager.targets.lti:LtiTarget",
+    "cc": "packager.targets.cc:CommonCartridgeTarget",
     "scorm12": "packager.targets.scorm12:Scorm12Target",
     "scorm2004": "packager.targets.scorm2004:Scorm2004Target",
     "cmi5": "packager.targets.cmi5:Cmi5Target",
