@@ -127,9 +127,17 @@ def usable_targets(course: Path, work: Path, wanted: list[str]) -> tuple[list[st
             measure(build_cmd(course, [target], out, "--force"), out_file=work / "warm.json")
             ok.append(target)
         except RuntimeError as exc:
-            reason = [ln for ln in str(exc).splitlines() if "error" in ln]
-            skipped[target] = (reason[0] if reason else str(exc))[-300:]
+            skipped[target] = _failure(work / "warm.json") or str(exc)[-300:]
     return ok, skipped
+
+
+def _failure(report: Path) -> str:
+    """The first diagnostic of a failed ``--format json`` build, without its location."""
+    try:
+        failures = json.loads(report.read_text())["failures"]
+        return failures[0]["diagnostics"][0]["message"]
+    except (OSError, ValueError, KeyError, IndexError):
+        return ""
 
 
 def artifact_seconds(text: str) -> dict[str, float]:
