@@ -172,6 +172,8 @@ class Instance:
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}",
              "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
              "--timeout", "60", "--graceful-timeout", "5", "--backlog", "1024",
+             # Not the shared ~/.gunicorn/gunicorn.ctl: several instances (and tests) run at once.
+             "--no-control-socket",
              "packager.lti.flask_app:create_app()"],
             env=self.env, cwd=ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True)
