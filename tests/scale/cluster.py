@@ -207,6 +207,7 @@ class Cluster:
 
     def __init__(self, root: Path | None = None, instances: int = 2, workers: int = 2,
                  threads: int = 8, course: Path = ROOTS / "basic") -> None:
+        self._own_root = root is None  # a folder we made is removed on stop
         self.root = Path(root or tempfile.mkdtemp(prefix="packager-cluster-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.course = course
@@ -255,7 +256,10 @@ class Cluster:
             instance.stop()
         self.postgres.stop()
         self.redis.stop()
-        self.platform.stop()
+        if self.platform.port:  # started
+            self.platform.stop()
+        if self._own_root:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> Cluster:
         try:
