@@ -10,16 +10,13 @@ from tests.lti.platform import Spec
 
 
 @pytest.fixture(scope="module")
-def strict_browser():
+def strict_browser(playwright):
     """Chromium that blocks third-party cookies (partitioned ones are still allowed)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            *CHROMIUM_ARGS, "--host-resolver-rules=MAP platform.test 127.0.0.1",
-            "--test-third-party-cookie-phaseout"])
-        yield instance
-        instance.close()
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--host-resolver-rules=MAP platform.test 127.0.0.1",
+        "--test-third-party-cookie-phaseout"])
+    yield instance
+    instance.close()
 
 
 def test_iframe_launch_with_third_party_cookies_blocked(strict_browser, platform, start_tool):
