@@ -1,6 +1,7 @@
 """Two tool instances (gunicorn, 2 workers each) on one Redis and one PostgreSQL: a login begun
 on one instance completes on the other, a learner's session crosses instances at every step,
-and a bounded load of full sessions at 10, 50 and 100 concurrent learners has no errors at 50.
+a bounded load of full sessions at 10, 50 and 100 concurrent learners has no errors at 50, and
+with Redis down a login gets a clean 503 page, then works once Redis is back.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 
+from tests.lti.platform import Spec
 from tests.scale.audit import ags_lag, audit_scores, lost_answers, wait_drained
-from tests.scale.cluster import Cluster
+from tests.scale.cluster import CLIENT_ID, DEPLOYMENT_ID, PUBLIC, Cluster
 from tests.scale.conftest import course_of, report, store_of
 from tests.scale.learners import Learner, Results, Router, new_client, run_load, table
 
@@ -97,4 +100,31 @@ def test_load_at_10_50_100_learners(cluster: Cluster, tmp_path: Path) -> None:
     text = table(rows, lags)
     report("load table (2 instances x 2 workers x 8 threads, Redis, PostgreSQL)", [text])
     (tmp_path / "load.md").write_text(text + "\n")
+    assert cluster.tracebacks() == []
+
+
+def test_redis_down_gives_a_clean_503_then_logins_work_again(cluster: Cluster) -> None:
+    course, questions = course_of(cluster)
+    spec = Spec(user="redis-1", client_id=CLIENT_ID, custom={"course": "basic"})
+    sid = cluster.platform.new_launch(spec).rsplit("/", 1)[1]
+    params = {"iss": cluster.platform.issuer, "login_hint": "redis-1", "lti_message_hint": sid,
+              "target_link_uri": f"{PUBLIC}/lti/launch", "client_id": CLIENT_ID,
+              "lti_deployment_id": DEPLOYMENT_ID, "lti1p3_new_window": "1"}
+    cluster.redis.stop()
+    try:
+        for base in cluster.bases:
+            resp = httpx.get(f"{base}/lti/login", params=params, timeout=30)
+            assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
+            assert "try again" in resp.text and "Traceback" not in resp.text
+    finally:
+        cluster.redis.start()
+    results = Results()
+
+    async def one() -> None:
+        async with new_client(2) as http:
+            await Learner(http, Router(cluster.bases, cluster.platform), cluster.platform,
+                          course, questions, results, "redis-2").session()
+
+    asyncio.run(one())
+    assert results.sessions == 1 and not results.errors and not results.clean_failures
     assert cluster.tracebacks() == []
