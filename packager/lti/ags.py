@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import jwt
 import requests
@@ -28,6 +28,7 @@ from packager.lti.store import OutboxItem, Progress
 log = logging.getLogger("packager.lti.ags")
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 LEASE = 60.0
 
 
@@ -73,7 +74,7 @@ class Outbox:
     # ---- producer side ----
     @staticmethod
     def enqueue(db: Session, progress: Progress, claims: dict[str, Any],
-                payload: dict[str, Any]) -> OutboxItem | None:
+                payload: dict[str, Any], label: str = "") -> OutboxItem | None:
         """Add a score in the caller's transaction (None when the launch has no AGS)."""
         endpoint = claims.get("https://purl.imsglobal.org/spec/lti-ags/claim/endpoint") or {}
         lineitem = progress.lineitem or endpoint.get("lineitem")
@@ -86,7 +87,8 @@ class Outbox:
                    .values(status="superseded"))
         item = OutboxItem(progress_id=progress.id, issuer=progress.issuer,
                           client_id=progress.client_id, lineitem=lineitem,
-                          lineitems=endpoint.get("lineitems"), payload=payload)
+                          lineitems=endpoint.get("lineitems"), payload=payload,
+                          label=label[:255])
         db.add(item)
         return item
 
@@ -146,7 +148,7 @@ class Outbox:
         try:
             lineitem = item.lineitem or self._create_lineitem(item)
             self.stats.sent += 1
-            self._post(item, scores_url(lineitem), item.payload, SCORE_TYPE)
+            self._request(item, "post", scores_url(lineitem), item.payload, SCORE_TYPE)
         except DeliveryError as exc:
             error = str(exc)
         with self._sessions() as db, db.begin():
@@ -170,31 +172,62 @@ class Outbox:
                 log.warning("score %s not delivered (try %s): %s", item_id, row.tries, error)
 
     def _create_lineitem(self, item: OutboxItem) -> str:
-        """No line item in the launch: create one (once per learner link) and remember it."""
+        """No line item in the launch: find or create the link's one column and remember it.
+
+        One column per placed link (shared by its learners), never one per learner: reuse
+        what another learner's score found, else ask the platform (AGS filters by
+        resource_link_id and tag), else create it.
+        """
         with self._sessions() as db:
             progress = db.get(Progress, item.progress_id)
             assert progress is not None
-            if progress.lineitem:
-                return progress.lineitem
-        body = {"scoreMaximum": 100, "label": item.payload.get("comment", "Course")[:60],
-                "resourceLinkId": progress.resource_link_id, "tag": progress.document}
-        answer = self._post(item, item.lineitems or "", body, LINEITEM_TYPE).json()
-        lineitem = answer.get("id")
+            link = (Progress.issuer == progress.issuer, Progress.client_id == progress.client_id,
+                    Progress.deployment_id == progress.deployment_id,
+                    Progress.context_id == progress.context_id,
+                    Progress.resource_link_id == progress.resource_link_id,
+                    Progress.document == progress.document)
+            lineitem = db.scalar(select(Progress.lineitem).where(
+                *link, Progress.lineitem.is_not(None)).limit(1))
         if not lineitem:
-            raise DeliveryError("the platform created a line item without an id")
+            lineitem = self._existing_lineitem(item, progress) or self._new_lineitem(item,
+                                                                                     progress)
         with self._sessions() as db, db.begin():
-            db.execute(update(Progress).where(Progress.id == item.progress_id)
-                       .values(lineitem=lineitem))
+            db.execute(update(Progress).where(*link).values(lineitem=lineitem))
             db.execute(update(OutboxItem).where(OutboxItem.id == item.id)
                        .values(lineitem=lineitem))
         return lineitem
 
-    def _post(self, item: OutboxItem, url: str, body: dict[str, Any],
-              content_type: str) -> requests.Response:
+    def _existing_lineitem(self, item: OutboxItem, progress: Progress) -> str | None:
+        parts = urlsplit(item.lineitems or "")
+        query = urlencode({"resource_link_id": progress.resource_link_id,
+                           "tag": progress.document})
+        url = urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query
+                                        else query))
+        found = self._request(item, "get", url, None, LINEITEMS_TYPE).json()
+        for entry in found if isinstance(found, list) else []:
+            if entry.get("resourceLinkId") == progress.resource_link_id and \
+                    entry.get("tag") == progress.document and entry.get("id"):
+                return str(entry["id"])
+        return None
+
+    def _new_lineitem(self, item: OutboxItem, progress: Progress) -> str:
+        body = {"scoreMaximum": 100, "label": item.label or progress.course_id,
+                "resourceLinkId": progress.resource_link_id, "tag": progress.document}
+        answer = self._request(item, "post", item.lineitems or "", body, LINEITEM_TYPE).json()
+        if not answer.get("id"):
+            raise DeliveryError("the platform created a line item without an id")
+        return str(answer["id"])
+
+    def _request(self, item: OutboxItem, method: str, url: str, body: dict[str, Any] | None,
+                 content_type: str) -> requests.Response:
         token = self._token(item.issuer, item.client_id)
+        headers = {"Authorization": f"Bearer {token}"}
+        if body is None:
+            headers["Accept"] = content_type
+        else:
+            headers["Content-Type"] = content_type
         try:
-            resp = self._http.post(url, json=body, timeout=15, headers={
-                "Authorization": f"Bearer {token}", "Content-Type": content_type})
+            resp = self._http.request(method, url, json=body, timeout=15, headers=headers)
         except requests.RequestException as exc:
             raise DeliveryError(f"{url}: {exc}") from exc
         if resp.status_code == 401:

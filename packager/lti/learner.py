@@ -208,4 +208,7 @@ class Learner:
             payload.update(scoreGiven=100, scoreMaximum=100, comment=f"{title}: completed")
         else:
             payload["comment"] = f"{title}: in progress"
-        Outbox.enqueue(db, progress, launch.claims, payload)
+        modules = course.modules
+        label = title if len(modules) != 1 or progress.document == "index.html" \
+            else f"{title}: {modules[0]['title']}"
+        Outbox.enqueue(db, progress, launch.claims, payload, label)

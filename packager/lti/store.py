@@ -126,6 +126,7 @@ class OutboxItem(Base):
     client_id: Mapped[str] = mapped_column(String(255))
     lineitem: Mapped[str | None] = mapped_column(Text, nullable=True)
     lineitems: Mapped[str | None] = mapped_column(Text, nullable=True)
+    label: Mapped[str] = mapped_column(String(255), default="")  # for a line item it creates
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # pending | delivered | superseded (a newer score replaced it) | dead (gave up)
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -242,6 +242,8 @@ class Platform:
             return self.token(req)
         if path == "/lineitems" and req.method == "POST":
             return self.create_lineitem(req)
+        if path == "/lineitems" and req.method == "GET":
+            return self.list_lineitems(req)
         if path.startswith("/lineitems/") and path.endswith("/scores"):
             return self.score(req, path.split("/")[2])
         if path == "/dl-return" and req.method == "POST":
@@ -344,6 +346,16 @@ class Platform:
         item = dict(body, id=f"{self.base}/lineitems/created-{len(self.lineitems) + 1}")
         self.lineitems[item["id"].rsplit("/", 1)[1]] = item
         return _json(item, 201)
+
+    def list_lineitems(self, req: Request) -> Response:
+        if not self._authorized(req):
+            return Response("unauthorized", 401)
+        want = req.args
+        found = [i for i in self.lineitems.values()
+                 if ("resource_link_id" not in want
+                     or i.get("resourceLinkId") == want["resource_link_id"])
+                 and ("tag" not in want or i.get("tag") == want["tag"])]
+        return _json(found)
 
     def score(self, req: Request, item_id: str) -> Response:
         self.score_attempts += 1

@@ -123,3 +123,40 @@ def test_scores_survive_a_tool_restart(lti_browser, platform, lti_files, tmp_pat
                 proc.wait(timeout=30)
     out = second.stdout.read() if second and second.stdout else ""
     assert f"127.0.0.1:{port}/lti/config.json" in out and "/lti/canvas.json" in out
+
+
+def test_line_item_created_when_the_launch_has_none(lti_browser, platform, start_tool):
+    """One column per placed link: the first learner's score creates it, the next reuses it."""
+    tool = start_tool(platform)
+    for user in ("nina", "omar"):
+        ctx = lti_browser.new_context()
+        page = ctx.new_page()
+        page.goto(platform.new_launch(Spec(user=user, client_id="tool-1", lineitem=False,
+                                           resource_link="no-column",
+                                           custom={"course": "basic", "module": "02-test"})))
+        walk(course_frame(page), questions(), correct=True)
+        final = wait_for(lambda user=user: completed(platform, user))
+        assert final[-1]["scoreGiven"] == 100
+        ctx.close()
+    assert [k for k in platform.lineitems if k.startswith("created-")] == ["created-1"]
+    assert {s["lineitem"] for s in platform.scores} == {"created-1"}
+    item = platform.lineitems["created-1"]
+    assert item["scoreMaximum"] == 100 and item["resourceLinkId"] == "no-column"
+    assert item["label"] == "Basic Test Course: Test"
+    wait_for(lambda: tool.tool.outbox.counts()["pending"] == 0)
+    # A new tool database (e.g. after a reinstall) finds the column on the platform.
+    with tool.tool.sessions() as db:
+        from sqlalchemy import update
+
+        from packager.lti.store import Progress
+        db.execute(update(Progress).values(lineitem=None))
+        db.commit()
+    ctx = lti_browser.new_context()
+    page = ctx.new_page()
+    page.goto(platform.new_launch(Spec(user="pia", client_id="tool-1", lineitem=False,
+                                       resource_link="no-column",
+                                       custom={"course": "basic", "module": "02-test"})))
+    walk(course_frame(page), questions(), correct=True)
+    wait_for(lambda: completed(platform, "pia"))
+    assert [k for k in platform.lineitems if k.startswith("created-")] == ["created-1"]
+    ctx.close()
