@@ -248,10 +248,11 @@ def walk(ui: Any, questions: dict[str, Question], correct: bool = True,
         assert page_info(ui)["id"] != info["id"]
 
 
-FAST_WALK = """([plan, skip]) => {
+FAST_WALK = """([plan, skip, until]) => {
   const next = document.querySelector("button.nav-next");
   for (let guard = 0; guard < 2000; guard++) {
     const page = document.querySelector("section.page:not([hidden])");
+    if (until && page.id.startsWith(until)) return guard;
     const open = skip.some(m => page.id.startsWith("page-" + m + "-")) ? [] :
       Array.from(page.querySelectorAll("fieldset.question:not([hidden])"))
         .filter(fs => !fs.querySelector("input").disabled);
@@ -285,7 +286,9 @@ def plan(questions: dict[str, Question], correct: bool) -> dict[str, Any]:
 
 
 def walk_fast(frame: Any, questions: dict[str, Question], correct: bool = True,
-              skip_modules: tuple[str, ...] = ()) -> int:
+              skip_modules: tuple[str, ...] = (), until_module: str | None = None) -> int:
     """walk() in one round trip: the same answers, entered and submitted in the page itself
-    (the page's own handlers run); for long courses. Returns the number of pages shown."""
-    return frame.evaluate(FAST_WALK, [plan(questions, correct), list(skip_modules)])
+    (the page's own handlers run); for long courses. Stops at the end, or on reaching
+    ``until_module``'s first page (unanswered). Returns the number of pages left behind."""
+    until = f"page-{until_module}-" if until_module else None
+    return frame.evaluate(FAST_WALK, [plan(questions, correct), list(skip_modules), until])
