@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from packager import api
+from tests.conftest import SCHEMAS
 from tests.runtime.lms import LMS, build, stage
 
 TARGETS = {"1.2": "scorm12", "2004": "scorm2004"}
@@ -22,7 +24,11 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
         key = (str(course_dir), target, tuple(sorted(options.items())))
         if key not in cache:
             out = tmp_path_factory.mktemp(target)
-            cache[key] = stage(build(course_dir, target, out, **options), out / "site")
+            package = build(course_dir, target, out, **options)
+            if target in TARGETS.values():  # every package the tests run passes the checker
+                (report,) = api.check([package], SCHEMAS)
+                assert report.ok() and report.schema_checked, report.lines()
+            cache[key] = stage(package, out / "site")
         return cache[key]
 
     return get
