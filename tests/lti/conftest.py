@@ -4,6 +4,7 @@ platform.test to 127.0.0.1 so the tool runs in a cross-site iframe (localhost vs
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -84,7 +85,11 @@ def run_tool(lti_files: dict[str, Path], folder: Path, platform: Platform | None
         registrations.write_text("{}")
     settings = ToolSettings(bundles=lti_files["bundles"], platforms=registrations,
                             keys=lti_files["keys"], db=db or f"sqlite:///{folder}/tool.sqlite",
-                            outbox_interval=0.1, backoff=0.2, backoff_max=1.0)
+                            outbox_interval=0.1, backoff=0.2, backoff_max=1.0,
+                            # Optional: run the same tests on a Redis cache / another database.
+                            redis=os.environ.get("PACKAGER_LTI_TEST_REDIS") or None)
+    if os.environ.get("PACKAGER_LTI_TEST_DB") and db is None:
+        settings.db = os.environ["PACKAGER_LTI_TEST_DB"]
     for name, value in overrides.items():
         setattr(settings, name, value)
     app = create_app(settings)
