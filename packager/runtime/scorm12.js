@@ -44,6 +44,9 @@
       P.lmsErrors = lms.errors;
       if (!lms.init()) { lms = null; return { connected: false }; }
       nInteractions = parseInt(lms.get("cmi.interactions._count"), 10) || 0;
+      // A status the LMS already holds from an earlier attempt is never downgraded.
+      var prior = lms.get("cmi.core.lesson_status");
+      if (prior === "passed" || prior === "completed" || prior === "failed") last.status = prior;
       var mode = lms.get("cmi.core.lesson_mode");
       return {
         connected: true, learnerName: lms.get("cmi.core.student_name") || null,

@@ -144,3 +144,14 @@ def test_data_model_formats(lms: Any) -> None:
     raw = log.index(("LMSSetValue", "cmi.core.score.raw"))
     passed = log.index(("LMSSetValue", "cmi.core.lesson_status"), raw)
     assert ("LMSCommit", "") in log[passed:]
+
+
+def test_status_from_an_earlier_attempt_is_not_downgraded(lms: Any) -> None:
+    """An LMS that kept 'passed' but not the saved state: starting over never reports
+    'incomplete' (the import guide promises it)."""
+    session = lms(BASIC, "1.2").launch(cmi={"core": {"lesson_status": "passed"}})
+    session.ui.get_by_role("button", name="Next").click()
+    cmi = session.leave()
+    assert cmi["core"]["lesson_status"] == "passed"
+    assert session.sets("cmi.core.lesson_status") == []
+    session.finished_cleanly()
