@@ -311,3 +311,15 @@ def test_local_header_name_that_is_not_utf8(good, tmp_path):
     package.write_bytes(bytes(data))
     result = run_check(package, tmp_path)
     assert has_error(result, "imsmanifest.xml", "cannot read")
+
+
+def test_zip_needing_a_newer_zip_version(good, tmp_path):
+    """Found by the fuzzer: an end record that asks for zip version 6.4 (zipfile refuses)."""
+    data = bytearray(good.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    central = struct.unpack_from("<I", data, end + 16)[0]
+    struct.pack_into("<B", data, central + 6, 64)  # "version needed to extract": 6.4
+    package = tmp_path / "version.zip"
+    package.write_bytes(bytes(data))
+    result = run_check(package, tmp_path)
+    assert errors(result)

@@ -23,12 +23,19 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                                            HealthCheck.function_scoped_fixture])
 
 
+class Packages(dict):
+    """Package bytes by target, with a short repr for hypothesis's failure reports."""
+
+    def __repr__(self) -> str:
+        return f"Packages({', '.join(f'{k}: {len(v):,} bytes' for k, v in self.items())})"
+
+
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory) -> dict[str, bytes]:
+def packages(tmp_path_factory) -> Packages:
     """Our own SCORM 1.2 and 2004 packages of the basic course, as bytes."""
     out = tmp_path_factory.mktemp("fuzz-packages")
     built = api.build(ROOTS / "basic", ["scorm12", "scorm2004"], out)
-    return {a.target: a.path.read_bytes() for a in built}
+    return Packages({a.target: a.path.read_bytes() for a in built})
 
 
 def members(data: bytes) -> list[tuple[str, bytes]]:
