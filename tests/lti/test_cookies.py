@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.lti.driver import course_frame, questions, walk
+from tests.lti.driver import answer_page, course_frame, questions, walk
 from tests.lti.platform import Spec
 
 
@@ -49,3 +51,33 @@ def test_proxy_fix_uses_forwarded_scheme_and_host(platform, start_tool):
     plain = start_tool(platform).app.test_client()
     conf = plain.get("/lti/config.json", headers=forwarded).get_json()
     assert conf["initiate_login_uri"].startswith("http://localhost")
+
+
+def test_blocked_cookies_fall_back_to_a_new_window(playwright, platform, start_tool, tmp_path):
+    """When the browser refuses the tool's cookies inside the LMS page (a per-site block,
+    partitioned or not), pylti1p3's check offers a new window, where the course launches."""
+    tool = start_tool(platform)
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    # Chromium's own setting: block the tool's cookies when it is embedded in the platform.
+    blocked = f"{tool.base},{platform.browser_base}"
+    (profile / "Default" / "Preferences").write_text(json.dumps(
+        {"profile": {"content_settings": {"exceptions": {"cookies": {blocked: {"setting": 2}}}}}}))
+    ctx = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP platform.test 127.0.0.1"])
+    try:
+        page = ctx.new_page()
+        page.goto(platform.new_launch(Spec(user="win", client_id="tool-1",
+                                           custom={"course": "basic"})))
+        frame = page.frame_locator("#tool")
+        link = frame.get_by_text("Open the course in a new window")
+        with page.expect_popup() as info:
+            link.click()
+        popup = info.value
+        popup.locator("html[data-packager-ready]").wait_for(timeout=20000)
+        assert popup.url == f"{tool.base}/lti/launch"
+        assert frame.locator("#course-data").count() == 0  # never ran in the blocked frame
+        answer_page(popup, questions(), correct=True)  # and the API works from the window
+    finally:
+        ctx.close()
