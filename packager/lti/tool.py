@@ -5,6 +5,7 @@ Framework-free: flask_app.py turns HTTP into these calls and their results back 
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ CONTEXT = "https://purl.imsglobal.org/spec/lti/claim/context"
 RESOURCE_LINK = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
 DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+HEAD = re.compile(r"<head(\s[^>]*)?>", re.I)
 
 
 @dataclass
@@ -126,10 +128,11 @@ class Tool:
         boot["learnerName"] = claims.get("name") or claims.get("given_name")
         html = (bundle.read(document) or b"").decode("utf-8")
         root = f"{base}/c/{bundle.id}/{bundle.version}/"
-        html = html.replace("<head>", f'<head>\n<base href="{root}">', 1)
-        html = html.replace('<script src="runtime/core.js">',
-                            '<script type="application/json" id="lti-launch">'
-                            f'{script_json(boot)}</script>\n<script src="runtime/core.js">', 1)
+        # Right after <head> (whatever a theme's template holds): relative URLs resolve into
+        # the bundle, and lti.js finds the launch data before the runtime starts.
+        inject = (f'\n<base href="{root}">\n<script type="application/json" id="lti-launch">'
+                  f'{script_json(boot)}</script>')
+        html = HEAD.sub(lambda m: m.group(0) + inject, html, count=1)
         return Page(html, 200, request.set_cookies)
 
     def _progress(self, claims: dict[str, Any], course_id: str, document: str) -> Progress:
