@@ -36,10 +36,13 @@ def course_frame(page: Any) -> Any:
     """The tool's iframe once the course runtime is ready."""
     frame = page.frame_locator("#tool")
     try:
-        frame.locator("html[data-packager-ready]").wait_for(timeout=20000)
+        frame.locator("html[data-packager-ready]").wait_for(timeout=30000)
     except Exception as exc:
         urls = [f.url for f in page.frames]
-        body = [f.evaluate("document.documentElement.outerHTML")[:1500] for f in page.frames[1:]]
+        try:  # a frame stuck mid-navigation must not hang the report as well
+            body = frame.locator("body").inner_text(timeout=2000)[:1500]
+        except Exception:
+            body = "(no body)"
         raise AssertionError(f"course did not start: frames {urls}\n{body}") from exc
     return frame
 
