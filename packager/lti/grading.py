@@ -103,7 +103,8 @@ class Course:
         if q["type"] == "multiple":
             if (not isinstance(response, list) or not response
                     or len(set(response)) != len(response)
-                    or not all(isinstance(c, int) and 0 <= c < n for c in response)):
+                    or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c < n
+                               for c in response)):
                 raise GradingError("a multiple-choice response is a list of option indexes")
             return sorted(response)
         if isinstance(response, bool) or not isinstance(response, int) or not 0 <= response < n:

@@ -93,6 +93,8 @@ class Learner:
         if not isinstance(body, dict) or set(body) - GRADE_FIELDS or \
                 not isinstance(body.get("answers"), list):
             raise GradingError("expected {answers: [{index, response}], modules: [...]}")
+        if len(body["answers"]) > 1000:
+            raise GradingError("too many answers in one request")
         with self._sessions() as db, db.begin():
             launch, progress, course = self._launch(db, token)
             attempts = self._attempts(db, progress)
