@@ -318,3 +318,24 @@ def table(rows: list[tuple[int, Results]], ags: dict[int, tuple[float, float, fl
         lines.append(f"| {n} | {res.sessions} | {res.sessions / res.wall:.1f} | "
                      f"{sum(res.errors.values())} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def run_async(coro: Any) -> Any:
+    """asyncio.run in a thread of its own: the test session's sync Playwright keeps an event
+    loop running on the main thread, where asyncio.run refuses to start."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # handed back to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="scale-load")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")

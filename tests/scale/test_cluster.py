@@ -6,7 +6,6 @@ with Redis down a login gets a clean 503 page, then works once Redis is back.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from tests.lti.platform import Spec
 from tests.scale.audit import ags_lag, audit_scores, lost_answers, wait_drained
 from tests.scale.cluster import CLIENT_ID, DEPLOYMENT_ID, PUBLIC, Cluster
 from tests.scale.conftest import course_of, report, store_of
-from tests.scale.learners import Learner, Results, Router, new_client, run_load, table
+from tests.scale.learners import Learner, Results, Router, new_client, run_async, run_load, table
 
 LEVELS = {10: 8.0, 50: 8.0, 100: 4.0}  # concurrent learners: seconds of new sessions
 
@@ -50,7 +49,7 @@ def test_login_on_one_instance_completes_on_the_other(cluster: Cluster) -> None:
                               cluster.platform, course, questions, results, "cross-1")
             await learner.session()
 
-    asyncio.run(one())
+    run_async(one())
     assert results.sessions == 1 and not results.errors and not results.clean_failures
     # The launch's state and nonce crossed instances in Redis; the used nonce stays marked.
     cache = redis.Redis.from_url(cluster.redis.url)
@@ -75,7 +74,7 @@ def test_load_at_10_50_100_learners(cluster: Cluster, tmp_path: Path) -> None:
     rows, lags, drains = [], {}, {}
     for n, seconds in LEVELS.items():
         prefix = f"load{n}-"
-        results = asyncio.run(run_load(router, cluster.platform, course, questions, n,
+        results = run_async(run_load(router, cluster.platform, course, questions, n,
                                        seconds, prefix))
         drains[n] = wait_drained(sessions, timeout=90)
         lag = ags_lag(sessions, prefix)
@@ -125,6 +124,6 @@ def test_redis_down_gives_a_clean_503_then_logins_work_again(cluster: Cluster) -
             await Learner(http, Router(cluster.bases, cluster.platform), cluster.platform,
                           course, questions, results, "redis-2").session()
 
-    asyncio.run(one())
+    run_async(one())
     assert results.sessions == 1 and not results.errors and not results.clean_failures
     assert cluster.tracebacks() == []

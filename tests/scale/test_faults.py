@@ -20,7 +20,7 @@ from packager.lti.store import OutboxItem
 from tests.scale.audit import audit_scores, lost_answers, wait_drained
 from tests.scale.cluster import Cluster
 from tests.scale.conftest import course_of, report, store_of
-from tests.scale.learners import Results, Router, run_load
+from tests.scale.learners import Results, Router, run_async, run_load
 
 LEARNERS = 50
 LOAD = 60.0  # seconds of load; the faults below happen inside it
@@ -53,7 +53,7 @@ def test_faults_lose_no_answer_and_no_score(tmp_path: Path) -> None:
             await asyncio.gather(run_load(router, platform, course, questions, LEARNERS, LOAD,
                                           "fault-", results), faults(start))
 
-        asyncio.run(run())
+        run_async(run())
         after_redis = sum(1 for t in results.finished if t > marks["redis back"] + 1)
         platform.fail_rate = 0.0  # the platform recovers; the outbox must empty now
         sessions = store_of(cluster)
