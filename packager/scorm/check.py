@@ -416,8 +416,9 @@ def _bounded_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byt
 # what a damaged or exotic member raises when read (bad CRC, bad deflate data, deflate64)
 # ValueError: a local header whose UTF-8 flag is set over bytes that are not UTF-8 (found
 # by tests/fuzz) makes zipfile raise UnicodeDecodeError.
+# RuntimeError: an encrypted member ("password required"), also found by fuzzing.
 UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-              ValueError)
+              ValueError, RuntimeError)
 
 
 def _base(res: etree._Element) -> str:

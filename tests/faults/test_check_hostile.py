@@ -323,3 +323,23 @@ def test_zip_needing_a_newer_zip_version(good, tmp_path):
     package.write_bytes(bytes(data))
     result = run_check(package, tmp_path)
     assert errors(result)
+
+
+def test_encrypted_manifest(good, tmp_path):
+    """Found by the fuzzer: the encryption flag on the manifest (zipfile wants a password)."""
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        offset = zf.getinfo("imsmanifest.xml").header_offset
+    end = data.rfind(b"PK\x05\x06")
+    pos = struct.unpack_from("<I", data, end + 16)[0]
+    while data[pos:pos + 4] == b"PK\x01\x02":  # central records: flag the manifest's
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", data, pos + 28)
+        if data[pos + 46:pos + 46 + name_len] == b"imsmanifest.xml":
+            data[pos + 8] |= 0x01
+        pos += 46 + name_len + extra_len + comment_len
+    data[offset + 6] |= 0x01
+    package = tmp_path / "encrypted.zip"
+    package.write_bytes(bytes(data))
+    result = run_check(package, tmp_path)
+    assert has_error(result, "imsmanifest.xml", "encrypted")
+    assert has_error(result, "imsmanifest.xml", "cannot read")
