@@ -38,7 +38,9 @@ def test_scores_delivered_after_platform_outage(lti_browser, platform, start_too
     print(f"\noutage: sent {stats.sent}, failed {stats.failed}, retried {stats.retried}, "
           f"delivered {stats.delivered}; rows {counts}; "
           f"platform saw {platform.score_attempts} score posts")
-    assert stats.failed == 6 and stats.retried == 6
+    # Each failed post is scheduled again, unless a newer score superseded its row meanwhile.
+    assert stats.failed == 6
+    assert stats.failed - counts["superseded"] <= stats.retried <= stats.failed
     assert stats.sent == stats.delivered + stats.failed == platform.score_attempts
     assert len([s for s in platform.scores if s["userId"] == "olive"]) == stats.delivered
     # Sent in order of creation, each once: the last one the platform has is the final score.
