@@ -27,3 +27,13 @@ def write_course(root: Path, modules: dict[str, str], course_yaml: str | None = 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return root
+
+
+def picks(question, correct: bool) -> tuple[int, ...]:
+    """The options a test learner picks: all correct ones, or one wrong (likert: the last)."""
+    if question.type == "likert":
+        return (len(question.scale) - 1,)
+    if correct:
+        return question.correct_indexes
+    wrong = (i for i in range(len(question.choice_labels)) if i not in question.correct_indexes)
+    return tuple(wrong)[:1]

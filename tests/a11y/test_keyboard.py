@@ -10,6 +10,7 @@ import yaml
 
 from packager.model import Question
 from tests.conftest import ETHICS, ROOTS
+from tests.coursekit import picks
 from tests.runtime.lms import questions_by_id
 
 BASIC = ROOTS / "basic"
@@ -51,16 +52,11 @@ def answer_by_keyboard(page: Any, fs_id: str, q: Question, correct: bool = True)
         text = q.answers[0] if q.answers and correct else "A comment typed with the keyboard."
         page.keyboard.type(text)
         return
-    if q.type == "likert":
-        picks: tuple[int, ...] = (len(q.scale) - 1,)
-    elif correct:
-        picks = q.correct_indexes
-    else:
-        picks = tuple(i for i in range(len(q.choice_labels)) if i not in q.correct_indexes)[:1]
-    for i in picks:
+    chosen = picks(q, correct)
+    for i in chosen:
         choose(page, fieldset, i, q.type == "multiple")
     for i in range(len(q.choice_labels)):
-        assert page.locator(f"{fieldset} input[value='{i}']").is_checked() == (i in picks)
+        assert page.locator(f"{fieldset} input[value='{i}']").is_checked() == (i in chosen)
 
 
 def submit_by_keyboard(page: Any, questions: dict[str, Question], correct: bool) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from packager.loader import load_course
 from packager.model import Question
 from tests.conftest import ROOTS
+from tests.coursekit import picks
 
 T = TypeVar("T")
 BASIC = ROOTS / "basic"
@@ -57,13 +58,7 @@ def fill(fieldset: Any, q: Question, correct: bool) -> None:
                 else q.answers[0] if correct else "certainly not the answer")
         fieldset.locator("input[type=text]").fill(text)
         return
-    if q.type == "likert":
-        picks: tuple[int, ...] = (len(q.scale) - 1,)
-    elif correct:
-        picks = q.correct_indexes
-    else:
-        picks = tuple(i for i in range(len(q.choice_labels)) if i not in q.correct_indexes)[:1]
-    for i in picks:
+    for i in picks(q, correct):
         fieldset.locator(f"input[value='{i}']").check()
 
 

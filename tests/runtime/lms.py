@@ -12,6 +12,7 @@ from packager import api
 from packager.loader import load_course
 from packager.model import Course, Question
 from tests.conftest import ROOT, unzip
+from tests.coursekit import picks
 
 HARNESS = ROOT / "tests" / "browser" / "lms.html"
 SCORM_AGAIN = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm-again.min.js"
@@ -191,13 +192,7 @@ def answer(fieldset: Any, q: Question, correct: bool) -> None:
             text = q.answers[0] if correct else "certainly not the answer"
         fieldset.locator("input[type=text]").fill(text)
         return
-    if q.type == "likert":
-        picks: tuple[int, ...] = (len(q.scale) - 1,)
-    elif correct:
-        picks = q.correct_indexes
-    else:
-        picks = tuple(i for i in range(len(q.choice_labels)) if i not in q.correct_indexes)[:1]
-    for i in picks:
+    for i in picks(q, correct):
         fieldset.locator(f"input[value='{i}']").check()
 
 
