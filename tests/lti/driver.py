@@ -22,7 +22,7 @@ def questions(course_dir=BASIC) -> dict[str, Question]:
     return {q.id: q for q in course.questions}
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 20.0, step: float = 0.1) -> T:
+def wait_for(predicate: Callable[[], T], timeout: float = 45.0, step: float = 0.1) -> T:
     end = time.time() + timeout
     while True:
         value = predicate()
