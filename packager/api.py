@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from packager.diagnostics import CourseError, Diagnostic, UsageError
-from packager.loader import load_course
+from packager.loader import SEMVER_RE, load_course, read_course
 from packager.model import Course
 from packager.scorm.check import CheckReport, check_package
 from packager.targets import expand, get_target
@@ -69,15 +69,13 @@ def build(course_dir: str | os.PathLike[str], targets: list[str], out_dir: str |
     Raises CourseError (every diagnostic) before writing anything if the course is invalid.
     """
     names = expand(targets or ["web"])
+    if version is not None and not SEMVER_RE.match(version):
+        raise UsageError(f"--version '{version}' is not a semantic version (e.g. 1.2.0)")
     course, diags = load_course(course_dir)
     warnings = [d for d in diags if d.level == "warning"]
     if course is None or (strict and warnings):
         raise CourseError(diags)
     if version is not None:
-        from packager.loader import SEMVER_RE
-
-        if not SEMVER_RE.match(version):
-            raise UsageError(f"--version '{version}' is not a semantic version (e.g. 1.2.0)")
         course = course.with_version(version)
     root = Path(course_dir)
     ctx = BuildContext(course=course,
@@ -90,14 +88,8 @@ def build(course_dir: str | os.PathLike[str], targets: list[str], out_dir: str |
     artifacts = []
     for target in target_objs:
         artifact = target.build(ctx, Path(out_dir))
-        artifacts.append(_with_warnings(artifact, warnings + problems))
+        artifacts.append(replace(artifact, warnings=tuple(warnings + problems)))
     return artifacts
-
-
-def _with_warnings(artifact: Artifact, warnings: list[Diagnostic]) -> Artifact:
-    from dataclasses import replace
-
-    return replace(artifact, warnings=tuple(warnings))
 
 
 def check(packages: Iterable[str | os.PathLike[str]],
@@ -109,16 +101,9 @@ def check(packages: Iterable[str | os.PathLike[str]],
             for p in packages]
 
 
-def raise_if_errors(results: list[ValidationResult]) -> None:
-    errors = [d for r in results for d in r.diagnostics]
-    if any(d.level == "error" for d in errors):
-        raise CourseError(errors)
-
-
 def certificate_code(course_dir: str | os.PathLike[str], learner: str, completed_on: str) -> str:
     """The verification code a certificate of this course shows for a learner and date."""
     from packager.certificate import verification_code
-    from packager.loader import read_course
 
     course, _ = read_course(course_dir)
     return verification_code(course, learner, completed_on)

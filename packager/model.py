@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packager.diagnostics import Location
@@ -173,6 +173,4 @@ class Course:
 
     def with_version(self, version: str) -> Course:
         """The same course stamped with another version (release tags)."""
-        from dataclasses import replace
-
         return replace(self, version=version)

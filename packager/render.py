@@ -65,14 +65,16 @@ def course_data(course: Course) -> dict[str, Any]:
 
 def render_course(course: Course, env: jinja2.Environment) -> RenderedCourse:
     """Render every page once."""
-    question_index = {q.id: i for i, q in enumerate(q for p in course.pages for q in p.questions)}
+    data = course_data(course)
+    # The runtime's question numbers, as the data lists them (page order).
+    question_index = {q["id"]: i for i, q in enumerate(data["questions"])}
     page_template = env.get_template("page.html")
     pages_html = tuple(
         page_template.render(course=course, page=page, index=i, question_index=question_index,
                              text_limit=text_limit)
         for i, page in enumerate(course.pages)
     )
-    return RenderedCourse(pages_html=pages_html, data=course_data(course))
+    return RenderedCourse(pages_html=pages_html, data=data)
 
 
 def script_json(data: Any) -> str:

@@ -44,11 +44,3 @@ def make_environment(course_templates: Path | None,
     )
     return env
 
-
-def template_files(course_templates: Path | None, project_templates: Path | None) -> list[Path]:
-    """Every template file a build may read (for change detection)."""
-    files: list[Path] = []
-    for folder in (course_templates, project_templates, BUILTIN_DIR):
-        if folder and folder.is_dir():
-            files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
-    return files
