@@ -6,14 +6,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packager.diagnostics import CourseError, Diagnostic, UsageError
 from packager.loader import SEMVER_RE, load_course, read_course
 from packager.model import Course
-from packager.scorm.check import CheckReport, check_package
 from packager.targets import expand, get_target
 from packager.targets.base import Artifact, BuildContext
+
+if TYPE_CHECKING:  # the checker (lxml, schemas) loads only when a check runs
+    from packager.scorm.check import CheckReport
 
 
 @dataclass
@@ -95,6 +97,8 @@ def build(course_dir: str | os.PathLike[str], targets: list[str], out_dir: str |
 def check(packages: Iterable[str | os.PathLike[str]],
           schemas: str | os.PathLike[str] | None = None) -> list[CheckReport]:
     """Check SCORM zips (ours or any tool's); schema validation when ``schemas`` is a folder."""
+    from packager.scorm.check import check_package
+
     if schemas is not None and not Path(schemas).is_dir():
         raise UsageError(f"--schemas '{schemas}' is not a folder")
     return [check_package(Path(p), Path(schemas) if schemas is not None else None)

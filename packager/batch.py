@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +190,8 @@ def build_many(paths: list[str], targets: list[str], out_dir: str = "dist", *,
             report(str(course), "start")
             record(course, lambda c=course: build_course(str(c), *args))
     else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed  # only for -j > 1
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(build_course, str(c), *args): c for c in courses}
             for c in courses:

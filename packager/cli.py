@@ -12,7 +12,7 @@ import click
 
 from packager import __version__, api, batch, scaffold
 from packager.console import print_build_result, progress_display
-from packager.targets import target_names
+from packager.targets import BUILTIN
 
 
 def _print_json(data: object) -> None:
@@ -49,7 +49,8 @@ def validate(course_dirs: tuple[str, ...], strict: bool, fmt: str) -> None:
 @cli.command()
 @click.argument("course_dirs", nargs=-1, required=True, type=click.Path())
 @click.option("--target", "-t", "targets", multiple=True, default=["web"], show_default=True,
-              help=f"Package format: {', '.join(target_names())} or all. Repeatable.")
+              help=f"Package format: {', '.join(BUILTIN)}, a plugin's target, or all. "
+              "Repeatable.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="dist",
               show_default=True, help="Folder to write packages to.")
 @click.option("--version", "version", default=None, help="Override the course version.")

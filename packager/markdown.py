@@ -32,6 +32,11 @@ _DANGEROUS = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*
 # and prompts skip the sanitiser, which was a third of the time spent parsing a course.
 _PLAIN = re.compile(r"[^<>&\x00-\x08\x0b-\x1f\x7f-\x9f\xa0\ufeff\ufffe\uffff]*\Z")
 
+# Text made only of letters, digits, spaces and punctuation that no inline Markdown rule
+# reacts to renders as itself: most choice texts and feedback, which then skip markdown-it
+# (tests/loader/test_markdown.py compares both ways on random strings).
+_INERT = re.compile(r"(?:[^\W_]|[ ,.;:?!'()/%+=-])*\Z")
+
 # Given a reference as written, return the URL to use in the package, or None to keep it.
 Resolver = Callable[[str, int], str | None]
 
@@ -67,6 +72,8 @@ class Markdown:
 
     def render_inline(self, text: str) -> str:
         """Render one line of inline Markdown (prompts, choices, feedback)."""
+        if _INERT.match(text):
+            return text.strip()
         html = self.md.renderInline(text)
         return (html if _PLAIN.match(html) else sanitize(html)).strip()
 

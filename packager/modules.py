@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -31,6 +32,11 @@ class ModuleContext:
     referenced: set[str] = field(default_factory=set)  # asset paths used by pages
     question_ids: dict[str, Location] = field(default_factory=dict)  # across the course
     graded_blocks: int = 0  # graded quiz blocks of the module being parsed, valid or not
+
+    @cached_property
+    def real_root(self) -> Path:
+        """The course folder with symlinks resolved (once: references are checked often)."""
+        return self.root.resolve()
 
 
 def parse_module(module_id: str, path: Path, ctx: ModuleContext) -> Module | None:
@@ -141,8 +147,10 @@ def _parse_pages(module_id: str, kind: str, body: str, offset: int, path: Path,
     def loc_of(token: Token) -> Location:
         return Location(spath, offset + (token.map[0] if token.map else 0) + 1, 1)
 
+    real_dir = path.parent.resolve()
+
     def resolve(url: str, line: int) -> str | None:
-        return _resolve_ref(url, Location(spath, offset + line + 1, 1), path, ctx)
+        return _resolve_ref(url, Location(spath, offset + line + 1, 1), path, real_dir, ctx)
 
     pages: list[Page] = []
     current: list[Token] | None = None
@@ -245,8 +253,12 @@ def _note_block(data: object, loc: Location, kind: str, ctx: ModuleContext) -> N
         ctx.graded_blocks += 1
 
 
-def _resolve_ref(url: str, loc: Location, md_path: Path, ctx: ModuleContext) -> str | None:
-    """Map a reference relative to the Markdown file to its path in the package."""
+def _resolve_ref(url: str, loc: Location, md_path: Path, real_dir: Path,
+                 ctx: ModuleContext) -> str | None:
+    """Map a reference relative to the Markdown file to its path in the package.
+
+    ``real_dir`` is the file's folder with symlinks resolved.
+    """
     if not url or is_external(url):
         return None
     parts = urlsplit(url)
@@ -255,9 +267,9 @@ def _resolve_ref(url: str, loc: Location, md_path: Path, ctx: ModuleContext) -> 
         ctx.diags.error(loc, f"absolute path '{url}'", "reference assets relative to this file, "
                         "e.g. ../assets/picture.png")
         return None
-    root = ctx.root.resolve()
+    root = ctx.real_root
     target = (md_path.parent / rel)
-    normal = Path(os.path.normpath(md_path.parent.resolve() / rel))
+    normal = Path(os.path.normpath(real_dir / rel))
     if not normal.is_relative_to(root):
         ctx.diags.error(loc, f"'{url}' points outside the course folder",
                         "keep every file the course uses under its assets/ folder")

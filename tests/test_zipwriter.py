@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tracemalloc
 import zipfile
 
@@ -67,10 +66,14 @@ def test_interrupted_write_keeps_previous_file(tmp_path, monkeypatch):
     src = tmp_path / "s.mp4"
     src.write_bytes(b"x" * 10000)
 
-    def boom(*args, **kwargs):
-        raise KeyboardInterrupt
+    write = zipfile._ZipWriteFile.write
 
-    monkeypatch.setattr(shutil, "copyfileobj", boom)
+    def boom(self, data):  # Ctrl-C while the media file streams, after a.txt was written
+        if len(data) > 1000:
+            raise KeyboardInterrupt
+        return write(self, data)
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", boom)
     with pytest.raises(KeyboardInterrupt):
         write_zip(target, [Entry("a.txt", b"new"), Entry("s.mp4", source=src)])
     assert target.read_bytes() == before
