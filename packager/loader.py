@@ -106,9 +106,10 @@ def _load(root: Path, diags: Diagnostics) -> Course | None:
         min_minutes = 0
 
     md = Markdown()
-    ctx = ModuleContext(root=root, md=md, diags=diags)
-    modules = _load_modules(root, data, ctx)
     assets = _scan_assets(root, diags)
+    ctx = ModuleContext(root=root, md=md, diags=diags,
+                        assets=frozenset(a.path for a in assets))
+    modules = _load_modules(root, data, ctx)
     completion = _parse_completion(data, modules, min_minutes, diags)
 
     if modules and not any(m.pages for m in modules):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from markdown_it.token import Token
 
@@ -29,6 +29,7 @@ class ModuleContext:
     root: Path  # the course folder as the user gave it
     md: Markdown
     diags: Diagnostics
+    assets: frozenset[str] = frozenset()  # package paths of the files found under assets/
     referenced: set[str] = field(default_factory=set)  # asset paths used by pages
     question_ids: dict[str, Location] = field(default_factory=dict)  # across the course
     graded_blocks: int = 0  # graded quiz blocks of the module being parsed, valid or not
@@ -270,6 +271,9 @@ def _resolve_ref(url: str, loc: Location, md_path: Path, real_dir: Path,
     root = ctx.real_root
     target = (md_path.parent / rel)
     normal = Path(os.path.normpath(real_dir / rel))
+    package_path = normal.relative_to(root).as_posix() if normal.is_relative_to(root) else ""
+    if package_path in ctx.assets:  # found by the asset scan, which refused links leaving
+        return _use(package_path, parts, ctx)
     if not normal.is_relative_to(root):
         ctx.diags.error(loc, f"'{url}' points outside the course folder",
                         "keep every file the course uses under its assets/ folder")
@@ -283,11 +287,14 @@ def _resolve_ref(url: str, loc: Location, md_path: Path, real_dir: Path,
         ctx.diags.error(loc, f"'{url}' is a symlink that leaves the course folder",
                         "copy the file into assets/ instead of linking to it")
         return None
-    package_path = normal.relative_to(root).as_posix()
     if not package_path.startswith("assets/"):
         ctx.diags.error(loc, f"'{url}' is not under assets/",
                         "move the file into the course's assets/ folder")
         return None
+    return _use(package_path, parts, ctx)
+
+
+def _use(package_path: str, parts: SplitResult, ctx: ModuleContext) -> str:
     ctx.referenced.add(package_path)
     suffix = ("?" + parts.query if parts.query else "") + ("#" + parts.fragment
                                                            if parts.fragment else "")
