@@ -65,15 +65,17 @@ def default_project_templates(course_dir: Path) -> Path | None:
 def build(course_dir: str | os.PathLike[str], targets: list[str], out_dir: str | os.PathLike[str]
           = "dist", *, version: str | None = None, strict: bool = False,
           project_templates: Path | None = None,
-          options: dict[str, Any] | None = None) -> list[Artifact]:
+          options: dict[str, Any] | None = None,
+          parse_jobs: int | None = None) -> list[Artifact]:
     """Load a course once, then write one package per target into ``out_dir``.
 
     Raises CourseError (every diagnostic) before writing anything if the course is invalid.
+    ``parse_jobs`` is the loader's ``jobs`` (processes parsing the module files).
     """
     names = expand(targets or ["web"])
     if version is not None and not SEMVER_RE.match(version):
         raise UsageError(f"--version '{version}' is not a semantic version (e.g. 1.2.0)")
-    course, diags = load_course(course_dir)
+    course, diags = load_course(course_dir, jobs=parse_jobs)
     warnings = [d for d in diags if d.level == "warning"]
     if course is None or (strict and warnings):
         raise CourseError(diags)

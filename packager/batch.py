@@ -131,7 +131,8 @@ def _remember(out_dir: Path, course_dir: Path, artifact: Artifact, key: str) -> 
 
 
 def build_course(course_dir: str, targets: list[str], out_dir: str, version: str | None,
-                 strict: bool, force: bool, options: dict[str, Any]) -> list[Artifact]:
+                 strict: bool, force: bool, options: dict[str, Any],
+                 parse_jobs: int | None = None) -> list[Artifact]:
     """Build one course for several targets, skipping those already up to date."""
     from packager import api  # late: keeps worker start-up light
 
@@ -150,7 +151,7 @@ def build_course(course_dir: str, targets: list[str], out_dir: str, version: str
     todo = [t for t in targets if t not in done]
     if todo:
         for artifact in api.build(course_path, todo, out, version=version, strict=strict,
-                                  options=options):
+                                  options=options, parse_jobs=parse_jobs):
             _remember(out, course_path, artifact, keys[artifact.target])
             done[artifact.target] = artifact
     return [done[t] for t in targets]
@@ -184,7 +185,8 @@ def build_many(paths: list[str], targets: list[str], out_dir: str = "dist", *,
             result.failures.append(CourseFailure(str(course), [], exc.message))
             report(str(course), "failed")
 
-    args = (names, out_dir, version, strict, force, options)
+    # Courses in parallel already keep the cores busy: each then parses in one process.
+    args = (names, out_dir, version, strict, force, options, 1 if jobs > 1 else None)
     if jobs == 1:
         for course in courses:
             report(str(course), "start")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from packager.diagnostics import CourseError, Diagnostic, Diagnostics, Location, nearest
+from packager.forked import can_fork, map_forked, usable_cores
 from packager.markdown import Markdown
 from packager.model import CE, COMPLETION_RULES, Asset, Course, Module
-from packager.modules import ModuleContext, parse_module
+from packager.modules import ModuleContext, duplicate_ids, parse_module
 from packager.questions import check_keys
 from packager.yamlsrc import YList, YMap, load_yaml
 
@@ -24,13 +26,22 @@ SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
                        r"(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 BCP47_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MODULE_STEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Below this much Markdown, forking costs more than parsing in parallel saves (the 42-page,
+# 144 KB ethics course: 0.05 -> 0.044 s; the 200-page bench course: 0.12 -> 0.08 s).
+PARALLEL_MIN_BYTES = 128 * 1024
+MAX_PARSE_JOBS = 8
 
 
-def load_course(course_dir: str | os.PathLike[str]) -> tuple[Course | None, list[Diagnostic]]:
-    """Load and validate a course; returns the Course (None on errors) and all diagnostics."""
+def load_course(course_dir: str | os.PathLike[str], *, jobs: int | None = None,
+                ) -> tuple[Course | None, list[Diagnostic]]:
+    """Load and validate a course; returns the Course (None on errors) and all diagnostics.
+
+    Module files are parsed in ``jobs`` processes; None decides by the course's size and
+    the cores available. The result is the same for any ``jobs``.
+    """
     diags = Diagnostics()
     root = Path(course_dir)
-    course = _load(root, diags)
+    course = _load(root, diags, jobs)
     if diags.errors:
         course = None
     return course, diags.sorted()
@@ -44,7 +55,7 @@ def read_course(course_dir: str | os.PathLike[str]) -> tuple[Course, list[Diagno
     return course, diags
 
 
-def _load(root: Path, diags: Diagnostics) -> Course | None:
+def _load(root: Path, diags: Diagnostics, jobs: int | None) -> Course | None:
     yaml_path = root / "course.yaml"
     if not root.is_dir():
         diags.error(Location(str(root)), "not a course folder (no such directory)")
@@ -109,7 +120,7 @@ def _load(root: Path, diags: Diagnostics) -> Course | None:
     assets = _scan_assets(root, diags)
     ctx = ModuleContext(root=root, md=md, diags=diags,
                         assets=frozenset(a.path for a in assets))
-    modules = _load_modules(root, data, ctx)
+    modules = _load_modules(root, data, ctx, jobs)
     completion = _parse_completion(data, modules, min_minutes, diags)
 
     if modules and not any(m.pages for m in modules):
@@ -166,7 +177,8 @@ def _parse_ce(data: YMap, diags: Diagnostics) -> CE:
     return CE(hours=float(hours) if hours is not None else None, **texts)
 
 
-def _load_modules(root: Path, data: YMap, ctx: ModuleContext) -> list[Module]:
+def _load_modules(root: Path, data: YMap, ctx: ModuleContext, jobs: int | None,
+                  ) -> list[Module]:
     diags = ctx.diags
     listed = data.get("modules")
     modules_dir = root / "modules"
@@ -177,7 +189,7 @@ def _load_modules(root: Path, data: YMap, ctx: ModuleContext) -> list[Module]:
     if not isinstance(listed, YList) or not listed:
         diags.error(data.value_loc("modules"), "'modules' must be a non-empty list of names")
         return []
-    modules: list[Module] = []
+    todo: list[tuple[str, Path]] = []
     names: set[str] = set()
     for i, name in enumerate(listed):
         loc = listed.item_loc(i)
@@ -203,15 +215,57 @@ def _load_modules(root: Path, data: YMap, ctx: ModuleContext) -> list[Module]:
         if not path.resolve().is_relative_to(root.resolve()):
             diags.error(loc, f"module '{name}' is a symlink that leaves the course folder")
             continue
-        module = parse_module(name, path, ctx)
-        if module:
-            modules.append(module)
+        todo.append((name, path))
+    modules = _parse_modules(todo, ctx, jobs)
     if modules_dir.is_dir():
         for path in sorted(modules_dir.glob("*.md")):
             if path.stem not in names:
                 diags.warning(Location(str(path)), f"module file '{path.name}' is not listed in "
                               "course.yaml and is left out", "add it to 'modules:' to include it")
     return modules
+
+
+def _parse_modules(todo: list[tuple[str, Path]], ctx: ModuleContext,
+                   jobs: int | None) -> list[Module]:
+    """Parse the listed module files, in order, in one or more processes."""
+    sizes = [path.stat().st_size for _, path in todo]
+    if jobs is None:
+        jobs = usable_cores() if sum(sizes) >= PARALLEL_MIN_BYTES else 1
+    jobs = min(jobs, len(todo), MAX_PARSE_JOBS)
+    chunks = _split(todo, sizes, jobs) if jobs > 1 and can_fork() else [todo]
+    parse = partial(_parse_chunk, ctx=ctx)
+    results = map_forked(parse, chunks) if len(chunks) > 1 else [parse(todo)]
+    modules: list[Module] = []
+    quiz_ids: list[tuple[str, Location]] = []
+    for parsed, diagnostics, ids in results:
+        modules += parsed
+        ctx.diags.extend(diagnostics)
+        quiz_ids += ids
+    duplicate_ids(quiz_ids, ctx.diags)
+    return modules
+
+
+def _parse_chunk(todo: list[tuple[str, Path]], ctx: ModuleContext,
+                 ) -> tuple[list[Module], list[Diagnostic], list[tuple[str, Location]]]:
+    """Parse some modules with a context of their own: what a forked parser sends back."""
+    own = ModuleContext(root=ctx.root, md=ctx.md, diags=Diagnostics(), assets=ctx.assets)
+    modules = [m for m in (parse_module(name, path, own) for name, path in todo) if m]
+    return modules, own.diags.items, own.quiz_ids
+
+
+def _split(todo: list[tuple[str, Path]], sizes: list[int],
+           parts: int) -> list[list[tuple[str, Path]]]:
+    """Consecutive runs of modules holding about the same amount of Markdown each."""
+    total, chunks, current, done = sum(sizes), [], [], 0
+    for index, (item, size) in enumerate(zip(todo, sizes, strict=True)):
+        current.append(item)
+        done += size
+        to_open = parts - len(chunks) - 1  # runs still to start after this one
+        if to_open and (done * parts >= total * (len(chunks) + 1)
+                        or len(todo) - index - 1 <= to_open):
+            chunks.append(current)
+            current = []
+    return chunks + [current] if current else chunks
 
 
 def _parse_completion(data: YMap, modules: list[Module], min_minutes: float,

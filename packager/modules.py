@@ -30,8 +30,9 @@ class ModuleContext:
     md: Markdown
     diags: Diagnostics
     assets: frozenset[str] = frozenset()  # package paths of the files found under assets/
-    referenced: set[str] = field(default_factory=set)  # asset paths used by pages
-    question_ids: dict[str, Location] = field(default_factory=dict)  # across the course
+    # Every quiz block's id, valid or not, in file order: duplicates are found across the
+    # course once all modules are parsed (see duplicate_ids), whichever process parsed them.
+    quiz_ids: list[tuple[str, Location]] = field(default_factory=list)
     graded_blocks: int = 0  # graded quiz blocks of the module being parsed, valid or not
 
     @cached_property
@@ -237,18 +238,24 @@ def _blocks(tokens: list[Token], module_id: str, kind: str, offset: int, spath: 
     return blocks
 
 
+def duplicate_ids(quiz_ids: list[tuple[str, Location]], diags: Diagnostics) -> None:
+    """Question ids must be unique in the course: report each reuse at its block."""
+    first: dict[str, Location] = {}
+    for qid, loc in quiz_ids:
+        if qid in first:
+            diags.error(loc, f"duplicate question id '{qid}'",
+                        f"first used at {first[qid]}; ids must be unique in the course")
+        else:
+            first[qid] = loc
+
+
 def _note_block(data: object, loc: Location, kind: str, ctx: ModuleContext) -> None:
     """Course-wide checks that must see every quiz block, valid or not."""
     if not isinstance(data, YMap):
         return
     qid = data.get("id")
     if isinstance(qid, str):
-        first = ctx.question_ids.get(qid)
-        if first:
-            ctx.diags.error(loc, f"duplicate question id '{qid}'",
-                            f"first used at {first}; ids must be unique in the course")
-        else:
-            ctx.question_ids[qid] = loc
+        ctx.quiz_ids.append((qid, loc))
     graded = data.get("graded", kind == "assessment")
     if graded is True and data.get("type") != "likert" and kind != "evaluation":
         ctx.graded_blocks += 1
@@ -273,7 +280,7 @@ def _resolve_ref(url: str, loc: Location, md_path: Path, real_dir: Path,
     normal = Path(os.path.normpath(real_dir / rel))
     package_path = normal.relative_to(root).as_posix() if normal.is_relative_to(root) else ""
     if package_path in ctx.assets:  # found by the asset scan, which refused links leaving
-        return _use(package_path, parts, ctx)
+        return _use(package_path, parts)
     if not normal.is_relative_to(root):
         ctx.diags.error(loc, f"'{url}' points outside the course folder",
                         "keep every file the course uses under its assets/ folder")
@@ -291,11 +298,10 @@ def _resolve_ref(url: str, loc: Location, md_path: Path, real_dir: Path,
         ctx.diags.error(loc, f"'{url}' is not under assets/",
                         "move the file into the course's assets/ folder")
         return None
-    return _use(package_path, parts, ctx)
+    return _use(package_path, parts)
 
 
-def _use(package_path: str, parts: SplitResult, ctx: ModuleContext) -> str:
-    ctx.referenced.add(package_path)
+def _use(package_path: str, parts: SplitResult) -> str:
     suffix = ("?" + parts.query if parts.query else "") + ("#" + parts.fragment
                                                            if parts.fragment else "")
     return package_path + suffix
