@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 
@@ -41,3 +42,16 @@ def test_course_override_wins_over_project(tmp_path):
     (project / "course.html").write_text("PROJECT ONLY")
     html = index_html(tmp_path, course, project)
     assert "<footer>COURSE</footer>" in html and "PROJECT ONLY" not in html
+
+
+def test_an_edited_template_is_recompiled_not_served_from_the_cache(tmp_path):
+    # Compiled templates are cached between builds (in Jinja's per-user temp folder); an
+    # edit, even keeping the file's size and modification time, must show in the next build.
+    project = tmp_path / "templates"
+    project.mkdir()
+    override = project / "course.html"
+    for word in ("FIRST", "SECND"):
+        override.write_text('{% extends "!builtin/course.html" %}{% block footer %}'
+                            f"<footer>{word}</footer>{{% endblock %}}")
+        os.utime(override, ns=(0, 0))
+        assert f"<footer>{word}</footer>" in index_html(tmp_path / word, ROOTS / "basic", project)
