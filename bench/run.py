@@ -9,6 +9,7 @@ Every measured command runs in a child process; wall time comes from the clock, 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -145,6 +146,9 @@ def artifact_seconds(text: str) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> dict:
+    # Measure packager as installed: with its bytecode, which an editable install lacks after
+    # an edit, and which PYTHONDONTWRITEBYTECODE (set on some machines) never lets it write.
+    compileall.compile_dir(Path(__file__).resolve().parents[1] / "packager", quiet=1)
     course = ensure(args.size, args.seed)
     work = CACHE / f"work-{args.size}"
     work.mkdir(parents=True, exist_ok=True)
