@@ -18,6 +18,6 @@ else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 fi
 # An editable install leaves our modules without bytecode, and where PYTHONDONTWRITEBYTECODE
-# is set (as on some CI images) every run would compile them again (~40 ms per command);
+# is set (as on some CI images) every run would compile them again (~20 ms per command);
 # a wheel install has them compiled. Python recompiles in memory any module edited since.
 .venv/bin/python -m compileall -q packager
