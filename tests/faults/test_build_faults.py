@@ -55,6 +55,10 @@ def courses(tmp_path_factory) -> tuple[Path, Path]:
     new = generate(base / "new" / "bench", SPEC, seed=7)
     first = new / "modules" / "001-module.md"
     first.write_text(first.read_text() + "\n# A page added later\n\nNew text.\n")
+    # ~700 KB of Markdown: the loader forks its parsers, which marks the "parsing" kill point.
+    second = new / "modules" / "002-module.md"
+    second.write_text(second.read_text() + "\n# A long page\n\n"
+                      + "Consent, confidentiality and boundaries, again.\n\n" * 14000)
     return old, new
 
 
@@ -75,6 +79,14 @@ def fresh(courses, tmp_path_factory) -> dict[str, bytes]:
     result = build(courses[1], dist, "web", "scorm2004")
     assert result.returncode == 0, result.stderr
     return {p.name: p.read_bytes() for p in dist.glob("*.zip")}
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def copy_tree(src: Path, dest: Path) -> Path:
@@ -126,7 +138,11 @@ def test_kill_9_mid_build_leaves_dist_as_it_was(point, courses, released, fresh,
                              "--target", "web", "--force"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if point == "parsing":
-        time.sleep(0.15)  # the interpreter is importing or the loader is reading
+        # A child of the build is a forked parser: the loader is reading the course.
+        deadline = time.monotonic() + 60
+        while not children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert children(proc.pid), "the build never forked its parsers"
         assert not temps(dist), "a temp file appeared before the course was even parsed"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
