@@ -28,13 +28,13 @@ for _tag, _attrs in {
 _DANGEROUS = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=", re.I)
 
 # Rendered inline Markdown holding no tag, entity or character that nh3 would rewrite is
-# already exactly what nh3 returns (checked on 300,000 random strings): plain choice texts
-# and prompts skip the sanitiser, which was a third of the time spent parsing a course.
+# already exactly what nh3 returns (tests/test_markdown.py checks it on random strings):
+# plain choice texts and prompts skip the sanitiser, a third of the time parsing took.
 _PLAIN = re.compile(r"[^<>&\x00-\x08\x0b-\x1f\x7f-\x9f\xa0\ufeff\ufffe\uffff]*\Z")
 
 # Text made only of letters, digits, spaces and punctuation that no inline Markdown rule
 # reacts to renders as itself: most choice texts and feedback, which then skip markdown-it
-# (tests/loader/test_markdown.py compares both ways on random strings).
+# (tests/test_markdown.py compares both ways on random strings).
 _INERT = re.compile(r"(?:[^\W_]|[ ,.;:?!'()/%+=-])*\Z")
 
 # Given a reference as written, return the URL to use in the package, or None to keep it.

@@ -278,10 +278,11 @@ def _resolve_ref(url: str, loc: Location, md_path: Path, real_dir: Path,
     root = ctx.real_root
     target = (md_path.parent / rel)
     normal = Path(os.path.normpath(real_dir / rel))
-    package_path = normal.relative_to(root).as_posix() if normal.is_relative_to(root) else ""
+    inside = normal.is_relative_to(root)
+    package_path = normal.relative_to(root).as_posix() if inside else ""
     if package_path in ctx.assets:  # found by the asset scan, which refused links leaving
         return _use(package_path, parts)
-    if not normal.is_relative_to(root):
+    if not inside:
         ctx.diags.error(loc, f"'{url}' points outside the course folder",
                         "keep every file the course uses under its assets/ folder")
         return None

@@ -77,4 +77,3 @@ def make_environment(course_templates: Path | None,
     folders = [p for p in (course_templates, project_templates) if p is not None]
     return jinja2.Environment(loader=ChainLoader(folders), bytecode_cache=_bytecode_cache(),
                               **_OPTIONS)
-

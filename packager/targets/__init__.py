@@ -28,7 +28,7 @@ def _load(spec: str) -> type[Target]:
 def registry() -> dict[str, str]:
     """Target name -> "module:Class", built-ins first, then plugins that add new names."""
     # Late import: reading every installed distribution's metadata costs ~12 ms, which a
-    # build of built-in targets never needs (see _spec).
+    # build of built-in targets never needs (see get_target).
     from importlib.metadata import entry_points
 
     found = dict(BUILTIN)

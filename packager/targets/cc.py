@@ -121,9 +121,12 @@ class CommonCartridgeTarget(Target):
     adapter = "lti"
     description = "IMS Common Cartridge 1.3 of LTI 1.3 links to `packager lti serve`"
 
+    def given_url(self, ctx: BuildContext) -> str | None:
+        """The tool's URL from --lti-url or the environment, if either names one."""
+        return ctx.options.get("lti_url") or os.environ.get(URL_ENV)
+
     def base_url(self, ctx: BuildContext) -> str:
-        given = ctx.options.get("lti_url") or os.environ.get(URL_ENV) or DEV_URL
-        return str(given).rstrip("/")
+        return str(self.given_url(ctx) or DEV_URL).rstrip("/")
 
     def check(self, ctx: BuildContext) -> list[Diagnostic]:
         base = self.base_url(ctx)
@@ -131,7 +134,7 @@ class CommonCartridgeTarget(Target):
         if url.scheme not in ("http", "https") or not url.netloc:
             return [Diagnostic("error", f"--lti-url {base!r} is not an http(s) URL",
                                ctx.course.loc)]
-        if not (ctx.options.get("lti_url") or os.environ.get(URL_ENV)):
+        if not self.given_url(ctx):
             # A warning, not an error, so `--target all` still builds everything.
             return [Diagnostic("warning", f"the cartridge's links point at the development "
                                f"server {DEV_URL}", ctx.course.loc,

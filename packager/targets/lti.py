@@ -57,8 +57,6 @@ class LtiTarget(Target):
     name = "lti"
     adapter = "lti"
     description = "LTI 1.3 bundle for `packager lti serve` (graded on the server)"
-    # The tool server reads these and never serves them (see packager.lti.bundles.PRIVATE).
-    server_side_files = ("answerkey.json", "course.json")
     # Read by the server only; never served to a browser (see the behaviour suite).
     server_side_files: ClassVar[tuple[str, ...]] = ("answerkey.json",)
 

@@ -15,8 +15,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.oidc_login import OIDCLoginAbstract
@@ -26,6 +24,8 @@ from lti1p3platform.request import TRequest
 from werkzeug.serving import make_server
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
+
+from tests.lti.platform import json_response, new_key, private_pem, public_pem
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 ROLE_LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -76,15 +76,6 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
                         mimetype="text/html")
 
 
-def _pem_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
-    return private, public.decode()
-
-
 @dataclass
 class LibPlatform:
     """Runs in a thread; ``browser_base`` is what pages use, ``base`` what servers call."""
@@ -102,7 +93,8 @@ class LibPlatform:
     def start(self, tool_base: str) -> LibPlatform:
         self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.port = self._server.server_port
-        private, public = _pem_pair()
+        key = new_key()
+        private, public = private_pem(key).decode(), public_pem(key).decode()
         registration = (Registration().set_iss(self.issuer).set_client_id(self.client_id)
                         .set_deployment_id(self.deployment_id)
                         .set_launch_url(f"{tool_base}/lti/launch")
@@ -150,7 +142,7 @@ class LibPlatform:
         conf, path = self._conf, req.path
         assert conf is not None
         if path == "/jwks":
-            return _json(conf.get_jwks())
+            return json_response(conf.get_jwks())
         if path.startswith("/course/"):
             hint = path.rsplit("/", 1)[1]
             return Response(f'<h1>Library platform</h1><iframe id="tool" src="/start/{hint}" '
@@ -163,7 +155,7 @@ class LibPlatform:
         if path == "/auth":
             return self.auth(req)
         if path == "/token" and req.method == "POST":
-            return _json(dict(conf.get_access_token(req.form.to_dict())))
+            return json_response(dict(conf.get_access_token(req.form.to_dict())))
         if path.startswith("/lineitems/") and path.endswith("/scores") and req.method == "POST":
             return self.score(req, path.split("/")[2])
         return Response("not found", 404)
@@ -201,6 +193,3 @@ class LibPlatform:
         self.scores.append({"lineitem": lineitem, **json.loads(req.get_data())})
         return Response("", 204)
 
-
-def _json(data: Any) -> Response:
-    return Response(json.dumps(data), mimetype="application/json")

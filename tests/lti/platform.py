@@ -38,16 +38,16 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _new_key() -> rsa.RSAPrivateKey:
+def new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _pem(key: rsa.RSAPrivateKey) -> bytes:
+def private_pem(key: rsa.RSAPrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
-def _public_pem(key: rsa.RSAPrivateKey) -> bytes:
+def public_pem(key: rsa.RSAPrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM,
                                          serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -82,7 +82,7 @@ class Platform:
 
     issuer: str = "https://platform.test"
     host_alias: str = "platform.test"
-    key: rsa.RSAPrivateKey = field(default_factory=_new_key)
+    key: rsa.RSAPrivateKey = field(default_factory=new_key)
     kid: str = "platform-key-1"
     clients: dict[str, Client] = field(default_factory=dict)
     specs: dict[str, Spec] = field(default_factory=dict)
@@ -206,9 +206,9 @@ class Platform:
             # The classic key-confusion attack: HMAC keyed with the platform's public key.
             head = _b64(json.dumps({"alg": "HS256", "typ": "JWT", **headers}).encode())
             body = _b64(json.dumps(claims).encode())
-            sig = hmac.new(_public_pem(self.key), f"{head}.{body}".encode(), hashlib.sha256)
+            sig = hmac.new(public_pem(self.key), f"{head}.{body}".encode(), hashlib.sha256)
             return f"{head}.{body}.{_b64(sig.digest())}"
-        key = _new_key() if probe == "wrong-signature" else self.key
+        key = new_key() if probe == "wrong-signature" else self.key
         # The key object, not its PEM: parsing a PEM re-validates the RSA key (~0.1 s a launch).
         token = jwt.encode(claims, key, algorithm="RS256", headers=headers)
         if probe == "tampered-message-type":
@@ -231,7 +231,7 @@ class Platform:
     def route(self, req: Request) -> Response:
         path = req.path
         if path == "/jwks":
-            return _json(self.jwks())
+            return json_response(self.jwks())
         if path.startswith("/course/"):
             return self.course_page(path.rsplit("/", 1)[1], req.args.get("window") == "1")
         if path == "/auth":
@@ -249,7 +249,7 @@ class Platform:
         if path == "/dl-return" and req.method == "POST":
             return self.dl_return(req)
         if path == "/.well-known/openid-configuration":
-            return _json(self.openid_configuration())
+            return json_response(self.openid_configuration())
         if path == "/register" and req.method == "POST":
             return self.register(req)
         if path == "/register-page":
@@ -319,7 +319,7 @@ class Platform:
         form = req.form
         if form.get("grant_type") != "client_credentials" or form.get("client_assertion_type") \
                 != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
-            return _json({"error": "unsupported_grant_type"}, 400)
+            return json_response({"error": "unsupported_grant_type"}, 400)
         assertion = form.get("client_assertion", "")
         try:
             client_id = jwt.decode(assertion, options={"verify_signature": False})["iss"]
@@ -330,10 +330,10 @@ class Platform:
             assert claims["sub"] == client_id and claims.get("jti")
         except Exception as exc:  # any failure is the client's: answer like a real server
             self.errors.append(f"token: {exc!r}")
-            return _json({"error": "invalid_client"}, 401)
+            return json_response({"error": "invalid_client"}, 401)
         token = secrets.token_urlsafe(24)
         self.tokens.add(token)
-        return _json({"access_token": token, "token_type": "Bearer", "expires_in": 3600,
+        return json_response({"access_token": token, "token_type": "Bearer", "expires_in": 3600,
                       "scope": form.get("scope", "")})
 
     def _authorized(self, req: Request) -> bool:
@@ -345,7 +345,7 @@ class Platform:
         body = req.get_json()
         item = dict(body, id=f"{self.base}/lineitems/created-{len(self.lineitems) + 1}")
         self.lineitems[item["id"].rsplit("/", 1)[1]] = item
-        return _json(item, 201)
+        return json_response(item, 201)
 
     def list_lineitems(self, req: Request) -> Response:
         if not self._authorized(req):
@@ -355,7 +355,7 @@ class Platform:
                  if ("resource_link_id" not in want
                      or i.get("resourceLinkId") == want["resource_link_id"])
                  and ("tag" not in want or i.get("tag") == want["tag"])]
-        return _json(found)
+        return json_response(found)
 
     def score(self, req: Request, item_id: str) -> Response:
         self.score_attempts += 1
@@ -424,7 +424,7 @@ class Platform:
         if not self.registration_open or \
                 req.headers.get("Authorization") != f"Bearer {self.registration_token}":
             self.errors.append("registration without a valid one-time token")
-            return _json({"error": "invalid_token"}, 401)
+            return json_response({"error": "invalid_token"}, 401)
         self.registration_open = False  # the token works once
         body = req.get_json()
         conf = body["https://purl.imsglobal.org/spec/lti-tool-configuration"]
@@ -433,7 +433,7 @@ class Platform:
                                          body["redirect_uris"], body["initiate_login_uri"],
                                          body["jwks_uri"])
         self.registrations.append(body)
-        return _json(dict(body, client_id=client_id, **{
+        return json_response(dict(body, client_id=client_id, **{
             "https://purl.imsglobal.org/spec/lti-tool-configuration":
                 dict(conf, deployment_id=self.clients[client_id].deployment_id)}))
 
@@ -450,7 +450,7 @@ class Platform:
         return Response(body, mimetype="text/html")
 
 
-def _json(data: Any, status: int = 200) -> Response:
+def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, mimetype="application/json")
 
 
